@@ -1,0 +1,27 @@
+import express, { type Express } from 'express';
+import { NotFoundError } from '@spool/shared';
+import type { ApiDeps } from './deps.js';
+import { errorHandler } from './middleware/error-handler.js';
+import { requestLog } from './middleware/request-log.js';
+import { chatCompletionsRouter } from './routes/chat-completions.js';
+import { completionsRouter } from './routes/completions.js';
+import { healthRouter } from './routes/health.js';
+import { modelsRouter } from './routes/models.js';
+
+/** The Express app with every route; no `listen()`, so tests can drive it in-process. */
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestLog(deps));
+  app.use(express.json({ limit: deps.config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  app.use(healthRouter(deps));
+  app.use(modelsRouter(deps));
+  app.use(chatCompletionsRouter(deps));
+  app.use(completionsRouter(deps));
+  app.use((req) => {
+    throw new NotFoundError(`Unknown route ${req.method} ${req.path}.`, 'unknown_route');
+  });
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,16 @@
+import type { Redis } from 'ioredis';
+import type { Config, Logger, ModelSpec } from '@spool/shared';
+import type { JobClient } from './queue/job-client.js';
+import type { WorkerRegistry } from './worker-registry.js';
+import type { RequestMetrics } from './request-metrics.js';
+
+/** Everything the routes use, built once by the server (or by a test) and passed down. */
+export interface ApiDeps {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  models: ModelSpec[];
+  jobs: JobClient;
+  registry: WorkerRegistry;
+  metrics: RequestMetrics;
+}

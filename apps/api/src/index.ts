@@ -1,0 +1,3 @@
+export { createApp } from './app.js';
+export { startApi, type RunningApi } from './server.js';
+export type { ApiDeps } from './deps.js';

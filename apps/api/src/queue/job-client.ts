@@ -1,0 +1,128 @@
+import { Queue, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  createAsyncQueue,
+  InternalError,
+  PRIORITY,
+  RateLimitError,
+  redisNames,
+  UnavailableError,
+  type Config,
+  type GenerationJob,
+  type GenerationResult,
+  type JobEvent,
+} from '@spool/shared';
+import type { JobChannels } from './job-channel.js';
+
+export interface SubmitOptions {
+  signal: AbortSignal;
+  priority?: number;
+}
+
+export interface JobClient {
+  /**
+   * Admits a job to its model's bounded queue and yields the worker's events until `done` or
+   * `error`. Ending the iteration early (or aborting `signal`) cancels the job.
+   */
+  submit(jobId: string, job: GenerationJob, options: SubmitOptions): AsyncIterable<JobEvent>;
+  /** Waiting jobs per model queue. */
+  depth(model: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** How long a job may stay silent before the client asks BullMQ whether it still lives. */
+const WATCHDOG_MS = 3000;
+
+export function createJobClient(redis: Redis, channels: JobChannels, config: Config): JobClient {
+  const names = redisNames(config.REDIS_PREFIX);
+  const queues = new Map<string, Queue<GenerationJob, GenerationResult>>();
+  const queueOf = (model: string) => {
+    let queue = queues.get(model);
+    if (!queue) {
+      queue = new Queue(names.queue(model), { connection: redis, prefix: config.REDIS_PREFIX });
+      queues.set(model, queue);
+    }
+    return queue;
+  };
+  const depth = (model: string) => queueOf(model).getJobCountByTypes('wait', 'prioritized');
+
+  async function admit(job: GenerationJob): Promise<void> {
+    if ((await depth(job.model)) >= config.MAX_QUEUED_REQUESTS) {
+      throw new RateLimitError(`The queue of model '${job.model}' is full; retry shortly.`, 1, 'queue_full');
+    }
+    const queuedTokens = await redis.incrby(names.queuedTokens(job.model), job.reservedTokens);
+    if (queuedTokens > config.MAX_QUEUED_TOKENS) {
+      await redis.decrby(names.queuedTokens(job.model), job.reservedTokens);
+      throw new RateLimitError(`Too many tokens are queued for model '${job.model}'; retry shortly.`, 1, 'queue_full');
+    }
+  }
+
+  /** Removes a job that has not started; false when a worker holds it. */
+  async function removeIfWaiting(job: Job): Promise<boolean> {
+    const removed = await job.remove().then(() => true, () => false);
+    if (removed) await redis.decrby(names.queuedTokens(job.data.model), job.data.reservedTokens);
+    return removed;
+  }
+
+  /** Explains a job that went silent: failed for good, or vanished. Undefined while it still lives. */
+  async function silentJobError(job: Job<GenerationJob, GenerationResult>): Promise<Error | undefined> {
+    const state = await job.getState();
+    if (state === 'failed') return new InternalError('The generation failed after its worker stopped.');
+    if (state === 'unknown') return new InternalError('The job disappeared from the queue.');
+    return undefined;
+  }
+
+  async function* submit(jobId: string, data: GenerationJob, options: SubmitOptions): AsyncIterable<JobEvent> {
+    await admit(data);
+    const events = createAsyncQueue<JobEvent>();
+    let started = false;
+    let finished = false;
+    const stopListening = await channels.listen(names.jobChannel(jobId), (batch) => {
+      for (const event of batch) {
+        if (event.type === 'start') started = true;
+        events.push(event);
+        if (event.type === 'done' || event.type === 'error') events.close();
+      }
+    });
+    const job = await queueOf(data.model).add('generate', data, {
+      jobId,
+      priority: options.priority ?? PRIORITY.interactive,
+      removeOnComplete: { age: 60 },
+      removeOnFail: { age: 600 },
+    });
+    const queueTimer = setTimeout(async () => {
+      if (!started && (await removeIfWaiting(job))) {
+        events.close(new UnavailableError('The request waited in the queue too long; retry later.', 'queue_timeout'));
+      }
+    }, config.MAX_QUEUE_WAIT_MS);
+    let lastEventAt = Date.now();
+    const watchdog = setInterval(async () => {
+      if (Date.now() - lastEventAt < WATCHDOG_MS) return;
+      const error = await silentJobError(job).catch(() => undefined);
+      if (error) events.close(error);
+    }, WATCHDOG_MS);
+    const onAbort = () => events.close();
+    options.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const event of events) {
+        lastEventAt = Date.now();
+        if (event.type === 'done' || event.type === 'error') finished = true;
+        yield event;
+      }
+    } finally {
+      clearTimeout(queueTimer);
+      clearInterval(watchdog);
+      options.signal.removeEventListener('abort', onAbort);
+      await stopListening();
+      if (!finished && !(await removeIfWaiting(job))) await redis.publish(names.cancelChannel, jobId);
+    }
+  }
+
+  return {
+    submit,
+    depth,
+    async close() {
+      await Promise.all([...queues.values()].map((queue) => queue.close()));
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import type { FinishReason, TokenUsage } from '@spool/shared';
+
+/** Everything one choice has produced so far. */
+export interface ChoiceState {
+  text: string;
+  toolCalls: { id: string; type: 'function'; function: { name: string; arguments: string } }[];
+  finishReason: FinishReason | null;
+}
+
+/** A streamed piece of one choice. */
+export type ChoiceDelta =
+  | { kind: 'role' }
+  | { kind: 'text'; text: string }
+  | { kind: 'tool-call'; index: number; id?: string; name?: string; arguments: string }
+  | { kind: 'finish'; finishReason: FinishReason };
+
+/** How one endpoint shapes its chunks and its final body; the relay does the rest. */
+export interface ResponseFormat {
+  /** Whether a stream opens each choice with a role chunk (chat does, legacy completions do not). */
+  roleChunk: boolean;
+  chunk(choice: number, delta: ChoiceDelta, usage: null | undefined): object;
+  usageChunk(usage: TokenUsage): object;
+  final(choices: ChoiceState[], usage: TokenUsage): object;
+}
+
+export interface ResponseMeta {
+  id: string;
+  model: string;
+  created: number;
+}
+
+export function chatFormat(meta: ResponseMeta): ResponseFormat {
+  const head = { id: meta.id, object: 'chat.completion.chunk', created: meta.created, model: meta.model, system_fingerprint: null };
+  const deltaOf = (delta: ChoiceDelta) => {
+    switch (delta.kind) {
+      case 'role':
+        return { role: 'assistant', content: '' };
+      case 'text':
+        return { content: delta.text };
+      case 'tool-call':
+        return {
+          tool_calls: [
+            delta.id === undefined
+              ? { index: delta.index, function: { arguments: delta.arguments } }
+              : { index: delta.index, id: delta.id, type: 'function', function: { name: delta.name, arguments: delta.arguments } },
+          ],
+        };
+      case 'finish':
+        return {};
+    }
+  };
+  return {
+    roleChunk: true,
+    chunk: (choice, delta, usage) => ({
+      ...head,
+      choices: [{ index: choice, delta: deltaOf(delta), logprobs: null, finish_reason: delta.kind === 'finish' ? delta.finishReason : null }],
+      ...(usage === null ? { usage: null } : {}),
+    }),
+    usageChunk: (usage) => ({ ...head, choices: [], usage }),
+    final: (choices, usage) => ({
+      id: meta.id,
+      object: 'chat.completion',
+      created: meta.created,
+      model: meta.model,
+      system_fingerprint: null,
+      choices: choices.map((choice, index) => ({
+        index,
+        message: {
+          role: 'assistant',
+          content: choice.toolCalls.length > 0 && choice.text === '' ? null : choice.text,
+          ...(choice.toolCalls.length > 0 ? { tool_calls: choice.toolCalls } : {}),
+          refusal: null,
+        },
+        logprobs: null,
+        finish_reason: choice.finishReason ?? 'stop',
+      })),
+      usage,
+    }),
+  };
+}
+
+export function completionFormat(meta: ResponseMeta, echoPrompts?: string[]): ResponseFormat {
+  const head = { id: meta.id, object: 'text_completion', created: meta.created, model: meta.model, system_fingerprint: null };
+  return {
+    roleChunk: false,
+    chunk: (choice, delta, usage) => ({
+      ...head,
+      choices: [
+        {
+          index: choice,
+          text: delta.kind === 'text' ? delta.text : '',
+          logprobs: null,
+          finish_reason: delta.kind === 'finish' ? delta.finishReason : null,
+        },
+      ],
+      ...(usage === null ? { usage: null } : {}),
+    }),
+    usageChunk: (usage) => ({ ...head, choices: [], usage }),
+    final: (choices, usage) => ({
+      ...head,
+      choices: choices.map((choice, index) => ({
+        index,
+        text: (echoPrompts?.[index] ?? '') + choice.text,
+        logprobs: null,
+        finish_reason: choice.finishReason ?? 'stop',
+      })),
+      usage,
+    }),
+  };
+}

@@ -1,0 +1,25 @@
+import { Router } from 'express';
+import { completionRequestSchema, type CompletionRequest } from '@spool/shared';
+import type { ApiDeps } from '../deps.js';
+import { completionFormat } from '../respond/formats.js';
+import { completionJob } from '../translate.js';
+import { generateHandler, type GenerateEndpoint } from './generate.js';
+
+const completions: GenerateEndpoint<CompletionRequest> = {
+  idPrefix: 'cmpl',
+  parse: (body) => completionRequestSchema.parse(body),
+  model: (body) => body.model,
+  stream: (body) => body.stream === true,
+  includeUsage: (body) => body.stream_options?.include_usage === true,
+  toJob: completionJob,
+  format: (meta, body) => {
+    if (!body.echo) return completionFormat(meta);
+    const prompts = typeof body.prompt === 'string' ? [body.prompt] : body.prompt;
+    return completionFormat(meta, prompts.flatMap((prompt) => Array<string>(body.n ?? 1).fill(prompt)));
+  },
+};
+
+/** `POST /v1/completions`: the legacy text completion, prompt as a string or an array of strings. */
+export function completionsRouter(deps: ApiDeps): Router {
+  return Router().post('/v1/completions', generateHandler(deps, completions));
+}

@@ -1,0 +1,21 @@
+import { Router } from 'express';
+import type { ModelSpec } from '@spool/shared';
+import type { ApiDeps } from '../deps.js';
+import { resolveModel } from '../resolve-model.js';
+
+/** Start-up time stands in for a model's creation time: Spool does not know when weights were made. */
+const created = Math.floor(Date.now() / 1000);
+const modelObject = (spec: ModelSpec) => ({ id: spec.id, object: 'model', created, owned_by: 'spool' });
+
+/** `GET /v1/models` lists the models with a live worker; `GET /v1/models/{id}` resolves aliases. */
+export function modelsRouter(deps: ApiDeps): Router {
+  return Router()
+    .get('/v1/models', (_req, res) => {
+      const live = deps.models.filter((spec) => deps.registry.hasLiveWorker(spec.id));
+      res.json({ object: 'list', data: live.map(modelObject) });
+    })
+    .get('/v1/models/{*id}', (req, res) => {
+      const id = ([] as string[]).concat((req.params as { id: string | string[] }).id).join('/');
+      res.json(modelObject(resolveModel(deps, id).spec));
+    });
+}

@@ -1,0 +1,53 @@
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { createLogger, loadModelSpecs, type Config, type Logger } from '@spool/shared';
+import { createApp } from './app.js';
+import type { ApiDeps } from './deps.js';
+import { startMetricsLog } from './metrics-log.js';
+import { createJobChannels } from './queue/job-channel.js';
+import { createJobClient } from './queue/job-client.js';
+import { createRequestMetrics } from './request-metrics.js';
+import { createWorkerRegistry } from './worker-registry.js';
+
+export interface RunningApi {
+  url: string;
+  deps: ApiDeps;
+  close(): Promise<void>;
+}
+
+/** Builds the API's dependencies from config and listens on API_HOST:API_PORT. */
+export async function startApi(config: Config, logger?: Logger): Promise<RunningApi> {
+  logger ??= createLogger({ name: 'spool-api', level: config.LOG_LEVEL, logPrompts: config.LOG_PROMPTS });
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, enableAutoPipelining: true });
+  const subscriber = redis.duplicate();
+  const registry = createWorkerRegistry(redis, config);
+  await registry.refresh();
+  const deps: ApiDeps = {
+    config,
+    logger,
+    redis,
+    models: loadModelSpecs(config),
+    jobs: createJobClient(redis, createJobChannels(subscriber), config),
+    registry,
+    metrics: createRequestMetrics(),
+  };
+  const server = createApp(deps).listen(config.API_PORT, config.API_HOST);
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  server.keepAliveTimeout = 65_000;
+  const stopMetricsLog = startMetricsLog(deps);
+  const { port } = server.address() as AddressInfo;
+  const host = config.API_HOST === '0.0.0.0' || config.API_HOST === '::' ? '127.0.0.1' : config.API_HOST;
+  return {
+    url: `http://${host}:${port}`,
+    deps,
+    async close() {
+      stopMetricsLog();
+      registry.stop();
+      server.closeIdleConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await deps.jobs.close();
+      subscriber.disconnect();
+      redis.disconnect();
+    },
+  };
+}

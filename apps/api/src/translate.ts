@@ -1,0 +1,90 @@
+import {
+  ContextLengthError,
+  contentText,
+  type ChatCompletionRequest,
+  type CompletionRequest,
+  type GenerationJob,
+  type GenerationRequest,
+} from '@spool/shared';
+
+/** Sampling defaults are OpenAI's: a missing temperature means 1, not 0. */
+function sampling(body: ChatCompletionRequest | CompletionRequest, maxTokens: number | null | undefined, choiceIndex: number) {
+  return {
+    maxTokens: maxTokens ?? undefined,
+    temperature: body.temperature ?? 1,
+    topP: body.top_p ?? 1,
+    // Choices of one request differ only by their seed; a given seed keeps every choice reproducible.
+    seed: body.seed == null ? undefined : body.seed + choiceIndex,
+    stop: body.stop,
+    presencePenalty: body.presence_penalty ?? 0,
+    frequencyPenalty: body.frequency_penalty ?? 0,
+  };
+}
+
+/** A cheap upper bound of prompt tokens (about 3 characters a token) for queue accounting. */
+const estimateTokens = (text: string) => Math.ceil(text.length / 3) + 8;
+
+function reserve(inputs: GenerationRequest[], promptText: string[], contextLength: number): number {
+  let tokens = 0;
+  inputs.forEach((input, index) => {
+    const prompt = Math.min(estimateTokens(promptText[index] ?? ''), contextLength);
+    if (input.maxTokens !== undefined && input.maxTokens > contextLength) {
+      throw new ContextLengthError(
+        `This model's maximum context length is ${contextLength} tokens. However, you requested ${input.maxTokens} tokens in the completion.`,
+      );
+    }
+    tokens += Math.min(prompt + (input.maxTokens ?? contextLength), contextLength);
+  });
+  return tokens;
+}
+
+export interface JobTarget {
+  requestId: string;
+  model: string;
+  contextLength: number;
+  stream: boolean;
+  maxQueueWaitMs: number;
+}
+
+function jobOf(target: JobTarget, inputs: GenerationRequest[], promptText: string[]): GenerationJob {
+  const now = Date.now();
+  return {
+    requestId: target.requestId,
+    model: target.model,
+    inputs,
+    reservedTokens: reserve(inputs, promptText, target.contextLength),
+    stream: target.stream,
+    enqueuedAt: now,
+    deadlineAt: now + target.maxQueueWaitMs,
+  };
+}
+
+export function chatJob(body: ChatCompletionRequest, target: JobTarget): GenerationJob {
+  const n = body.n ?? 1;
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  const promptText = body.messages.map((message) => contentText(message.content)).join('\n');
+  const inputs = Array.from({ length: n }, (_, index): GenerationRequest => ({
+    kind: 'chat',
+    messages: body.messages,
+    ...sampling(body, maxTokens, index),
+  }));
+  return jobOf(target, inputs, inputs.map(() => promptText));
+}
+
+/** OpenAI's (and vLLM's) default for legacy completions. */
+const LEGACY_DEFAULT_MAX_TOKENS = 16;
+
+/** Legacy completions: one choice per prompt and n, ordered prompt-major as OpenAI orders them. */
+export function completionJob(body: CompletionRequest, target: JobTarget): GenerationJob {
+  const prompts = typeof body.prompt === 'string' ? [body.prompt] : body.prompt;
+  const n = body.n ?? 1;
+  const inputs: GenerationRequest[] = [];
+  const promptText: string[] = [];
+  prompts.forEach((prompt) => {
+    for (let index = 0; index < n; index += 1) {
+      inputs.push({ kind: 'completion', prompt, ...sampling(body, body.max_tokens ?? LEGACY_DEFAULT_MAX_TOKENS, index) });
+      promptText.push(prompt);
+    }
+  });
+  return jobOf(target, inputs, promptText);
+}

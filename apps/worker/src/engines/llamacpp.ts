@@ -1,0 +1,164 @@
+import {
+  getLlama,
+  LlamaLogLevel,
+  LlamaCompletion,
+  resolveChatWrapper,
+  type ChatWrapper,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaModel,
+  type LlamaText,
+} from 'node-llama-cpp';
+import {
+  ContextLengthError,
+  createAsyncQueue,
+  type Engine,
+  type EngineStats,
+  type GenerationEvent,
+  type GenerationRequest,
+  type ModelInfo,
+} from '@spool/shared';
+import { renderChat } from './chat-prompt.js';
+
+export interface LlamaCppEngineOptions {
+  modelId: string;
+  modelPath: string;
+  /** CPU threads; on small models 1 beats more (thread spin costs more than it brings). */
+  threads: number;
+  /** Tokens per sequence. */
+  contextSize: number;
+  /** Sequences of the one context, decoded together in each batch. */
+  slots: number;
+  batchSize: number;
+  /** `false` for CPU; 'auto' lets node-llama-cpp pick CUDA/Vulkan/Metal where found. */
+  gpu?: false | 'auto';
+}
+
+type Prompt = { input: LlamaText | string; stops: (LlamaText | string)[]; tokens: number };
+
+/** The embedded engine: node-llama-cpp, one context whose sequences are batched together. */
+export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
+  let llama: Llama | undefined;
+  let model: LlamaModel | undefined;
+  let context: LlamaContext | undefined;
+  let chatWrapper: ChatWrapper | undefined;
+  const waiting: ((sequence: LlamaContextSequence) => void)[] = [];
+  let busySlots = 0;
+  let generatedTokens = 0;
+
+  const info: ModelInfo = { id: options.modelId, contextLength: options.contextSize, slots: options.slots, engine: 'llamacpp' };
+
+  async function acquireSequence(): Promise<LlamaContextSequence> {
+    busySlots += 1;
+    if (context!.sequencesLeft > 0) return context!.getSequence();
+    return new Promise((resolve) => waiting.push(resolve));
+  }
+
+  function releaseSequence(sequence: LlamaContextSequence): void {
+    busySlots -= 1;
+    const next = waiting.shift();
+    if (!next) {
+      sequence.dispose();
+      return;
+    }
+    // Hand the sequence on with its memory cleared rather than disposing and re-creating it.
+    void sequence.clearHistory().then(() => next(sequence));
+  }
+
+  function preparePrompt(request: GenerationRequest): Prompt {
+    if (request.kind === 'chat') {
+      const { text, stops } = renderChat(chatWrapper!, request.messages ?? []);
+      return { input: text, stops, tokens: text.tokenize(model!.tokenizer).length };
+    }
+    const prompt = request.prompt ?? '';
+    return { input: prompt, stops: [], tokens: model!.tokenize(prompt, true).length + 1 };
+  }
+
+  function completionBudget(request: GenerationRequest, promptTokens: number): number {
+    const left = info.contextLength - promptTokens;
+    if (left < 1 || (request.maxTokens !== undefined && request.maxTokens > left)) {
+      const asked = request.maxTokens === undefined ? '' : ` and ${request.maxTokens} in the completion`;
+      throw new ContextLengthError(
+        `This model's maximum context length is ${info.contextLength} tokens. However, you requested ` +
+          `${promptTokens + (request.maxTokens ?? 0)} tokens (${promptTokens} in the messages${asked}). ` +
+          'Please reduce the length of the messages or completion.',
+      );
+    }
+    return request.maxTokens ?? left;
+  }
+
+  async function* generate(request: GenerationRequest, signal: AbortSignal): AsyncIterable<GenerationEvent> {
+    const prompt = preparePrompt(request);
+    const maxTokens = completionBudget(request, prompt.tokens);
+    const sequence = await acquireSequence();
+    const events = createAsyncQueue<GenerationEvent>();
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let completionTokens = 0;
+    const completion = new LlamaCompletion({ contextSequence: sequence });
+    const run = completion
+      .generateCompletionWithMeta(prompt.input, {
+        maxTokens,
+        temperature: request.temperature,
+        topP: request.topP,
+        seed: request.seed,
+        signal: stop.signal,
+        stopOnAbortSignal: true,
+        customStopTriggers: [...prompt.stops, ...request.stop],
+        repeatPenalty:
+          request.presencePenalty || request.frequencyPenalty
+            ? { presencePenalty: request.presencePenalty, frequencyPenalty: request.frequencyPenalty }
+            : false,
+        onToken: (tokens) => (completionTokens += tokens.length),
+        onTextChunk: (text) => events.push({ type: 'text-delta', text }),
+      })
+      .then(({ metadata }) => {
+        generatedTokens += completionTokens;
+        events.push({
+          type: 'end',
+          finishReason: metadata.stopReason === 'maxTokens' ? 'length' : 'stop',
+          usage: { prompt_tokens: prompt.tokens, completion_tokens: completionTokens, total_tokens: prompt.tokens + completionTokens },
+        });
+        events.close();
+      }, (error: unknown) => events.close(error));
+    try {
+      yield* events;
+    } finally {
+      // Runs on completion, error, abort and a consumer's `break`: stop decoding, free the slot.
+      stop.abort();
+      signal.removeEventListener('abort', onAbort);
+      await run;
+      completion.dispose({ disposeSequence: false });
+      releaseSequence(sequence);
+    }
+  }
+
+  return {
+    model: info,
+    async start() {
+      llama = await getLlama({ gpu: options.gpu ?? false, logLevel: LlamaLogLevel.error });
+      model = await llama.loadModel({ modelPath: options.modelPath });
+      context = await model.createContext({
+        contextSize: options.contextSize,
+        sequences: options.slots,
+        threads: options.threads,
+        batchSize: options.batchSize,
+      });
+      chatWrapper = resolveChatWrapper(model);
+    },
+    generate,
+    async countPromptTokens(request) {
+      return preparePrompt(request).tokens;
+    },
+    stats(): EngineStats {
+      return { busySlots, memoryBytes: process.memoryUsage().rss, memoryKind: 'ram', generatedTokens };
+    },
+    async stop() {
+      await context?.dispose();
+      await model?.dispose();
+      await llama?.dispose();
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import type { Engine, GenerationJob, GenerationResult, TokenUsage } from '@spool/shared';
+import type { EventPublisher } from './event-publisher.js';
+
+/**
+ * Runs every input of a job on the engine at once, publishing each event tagged with its choice.
+ * Returns the final result that is stored on the BullMQ job.
+ */
+export async function runJob(
+  engine: Engine,
+  publisher: EventPublisher,
+  jobId: string,
+  attempt: number,
+  job: GenerationJob,
+  signal: AbortSignal,
+): Promise<GenerationResult> {
+  const choices = await Promise.all(
+    job.inputs.map(async (input, choice) => {
+      let text = '';
+      for await (const event of engine.generate(input, signal)) {
+        if (event.type === 'text-delta') text += event.text;
+        publisher.publish(jobId, attempt, { ...event, choice });
+        if (event.type === 'end') return { text, finishReason: event.finishReason, usage: event.usage };
+      }
+      throw new Error('The engine ended a generation without an end event.');
+    }),
+  );
+  const usage: TokenUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+  for (const { usage: part } of choices) {
+    // Choices of one chat prompt share it: count the prompt once, as OpenAI does for n > 1.
+    usage.prompt_tokens = job.inputs.length > 1 && job.inputs[0]!.kind === 'chat' ? part.prompt_tokens : usage.prompt_tokens + part.prompt_tokens;
+    usage.completion_tokens += part.completion_tokens;
+  }
+  usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+  return { choices: choices.map(({ text, finishReason }) => ({ text, finishReason })), usage };
+}

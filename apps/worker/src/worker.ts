@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  InternalError,
+  SpoolError,
+  UnavailableError,
+  redisNames,
+  type Config,
+  type Engine,
+  type GenerationJob,
+  type GenerationResult,
+  type Logger,
+} from '@spool/shared';
+import { createEventPublisher } from './event-publisher.js';
+import { runJob } from './run-job.js';
+import { createScheduler } from './scheduler.js';
+import { startHeartbeat } from './heartbeat.js';
+
+export interface WorkerDeps {
+  config: Config;
+  engine: Engine;
+  /** Commands and publishing. */
+  redis: Redis;
+  /** A connection of its own for the cancel channel (a subscribed connection runs no commands). */
+  subscriber: Redis;
+  logger: Logger;
+  gpus?: string[];
+}
+
+export interface RunningWorker {
+  id: string;
+  /** Stops pulling, lets running jobs finish within the grace period, hands back the rest. */
+  close(): Promise<void>;
+}
+
+const SHUTDOWN = 'shutdown';
+
+/** A BullMQ consumer of one model's queue that pulls only what its engine can start. */
+export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
+  const { config, engine, redis, subscriber, logger } = deps;
+  const names = redisNames(config.REDIS_PREFIX);
+  const id = `${engine.model.id}-${randomUUID().slice(0, 8)}`;
+  const publisher = createEventPublisher(redis, names);
+  const scheduler = createScheduler({
+    slots: engine.model.slots,
+    tokenBudget: config.WORKER_TOKEN_BUDGET,
+    windowMs: config.MICROBATCH_WINDOW_MS,
+  });
+  const running = new Map<string, AbortController>();
+
+  await subscriber.subscribe(names.cancelChannel);
+  subscriber.on('message', (channel, jobId) => {
+    if (channel === names.cancelChannel) running.get(jobId)?.abort('cancelled');
+  });
+
+  async function process(job: Job<GenerationJob, GenerationResult>, token?: string): Promise<GenerationResult> {
+    const jobId = job.id!;
+    const attempt = job.attemptsStarted;
+    const data = job.data;
+    const fail = (error: SpoolError) => {
+      publisher.publish(jobId, attempt, { type: 'error', status: error.status, error: error.toJSON().error });
+      return publisher.flush().then(() => new UnrecoverableError(error.message));
+    };
+    if (attempt === 1) await redis.decrby(names.queuedTokens(data.model), data.reservedTokens);
+    if (Date.now() > data.deadlineAt) {
+      throw await fail(new UnavailableError('The request waited in the queue longer than allowed.', 'queue_timeout'));
+    }
+    const controller = new AbortController();
+    running.set(jobId, controller);
+    publisher.publish(jobId, attempt, { type: 'start', workerId: id });
+    try {
+      const release = await scheduler.admit({ slots: data.inputs.length, tokens: data.reservedTokens }, controller.signal);
+      try {
+        const result = await runJob(engine, publisher, jobId, attempt, data, controller.signal);
+        if (controller.signal.aborted) throw controller.signal.reason;
+        publisher.publish(jobId, attempt, { type: 'done', usage: result.usage });
+        await publisher.flush();
+        return result;
+      } finally {
+        release();
+      }
+    } catch (error) {
+      if (controller.signal.reason === SHUTDOWN && token) {
+        // Hand the job back so another worker runs it from the start.
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      if (controller.signal.aborted) throw await fail(new SpoolError(499, 'The request was cancelled.', 'invalid_request_error', 'cancelled'));
+      if (error instanceof SpoolError) throw await fail(error);
+      logger.error({ err: error, jobId }, 'generation failed');
+      throw await fail(new InternalError());
+    } finally {
+      running.delete(jobId);
+      publisher.forget(jobId);
+    }
+  }
+
+  const worker = new Worker<GenerationJob, GenerationResult>(names.queue(engine.model.id), process, {
+    connection: redis.duplicate({ maxRetriesPerRequest: null }),
+    prefix: config.REDIS_PREFIX,
+    concurrency: engine.model.slots,
+    lockDuration: config.JOB_LOCK_MS,
+    stalledInterval: config.STALLED_INTERVAL_MS,
+    maxStalledCount: 2,
+    name: id,
+  });
+  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  await worker.waitUntilReady();
+
+  const heartbeat = startHeartbeat({ config, engine, redis, workerId: id, gpus: deps.gpus ?? [], scheduler, logger });
+  logger.info({ workerId: id, model: engine.model.id, slots: engine.model.slots }, 'worker ready');
+
+  return {
+    id,
+    async close() {
+      const grace = setTimeout(() => running.forEach((controller) => controller.abort(SHUTDOWN)), config.SHUTDOWN_GRACE_MS);
+      await worker.close();
+      clearTimeout(grace);
+      await heartbeat.stop();
+      await subscriber.unsubscribe(names.cancelChannel);
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { spawn } from 'node:child_process';
+import { startApi } from '@spool/api';
+import { loadConfig } from '@spool/shared';
+import { ensureRedis } from '../ensure-redis.js';
+
+/** All in one: Redis (the configured one, or a private one), one worker child process, the API. */
+export async function run(): Promise<void> {
+  const initial = loadConfig();
+  const redis = await ensureRedis(initial.REDIS_URL, initial.SPOOL_DATA_DIR);
+  if (redis.process) console.log(`No Redis at ${initial.REDIS_URL}; started a private one at ${redis.url}`);
+  const env = { ...process.env, REDIS_URL: redis.url };
+  const config = loadConfig(env);
+
+  // Re-run this same entry point (with tsx's loader flags) as the worker.
+  const worker = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'worker'], { env, stdio: 'inherit' });
+  const api = await startApi(config);
+  console.log(`Spool API listening on ${api.url} (model ${config.DEFAULT_MODEL}; the worker is loading it)`);
+
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    worker.kill('SIGTERM');
+    await api.close();
+    await new Promise((resolve) => (worker.exitCode === null ? worker.once('exit', resolve) : resolve(undefined)));
+    redis.process?.kill();
+    process.exit(code);
+  };
+  worker.on('exit', (code) => {
+    if (!stopping) {
+      console.error(`The worker exited (code ${code}); stopping.`);
+      void stop(1);
+    }
+  });
+  process.on('SIGTERM', () => void stop(0));
+  process.on('SIGINT', () => void stop(0));
+}

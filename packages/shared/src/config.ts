@@ -1,0 +1,67 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+
+const flag = z
+  .union([z.boolean(), z.string()])
+  .transform((value) => value === true || /^(1|true|yes|on)$/i.test(String(value)));
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().nonnegative();
+
+/** Every setting Spool reads. `.env.example` lists each with its default and meaning. */
+export const configSchema = z.object({
+  API_HOST: z.string().min(1).default('0.0.0.0'),
+  API_PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('spool'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PROMPTS: flag.default(false),
+  METRICS_LOG_INTERVAL_S: nonNegativeInt.default(60),
+
+  SPOOL_MODEL_PATH: z.string().default('./models:../shared/models'),
+  SPOOL_DATA_DIR: z.string().default('./data'),
+  MODELS_FILE: z.string().optional(),
+  DEFAULT_MODEL: z.string().min(1).default('stories260K'),
+
+  MODEL_THREADS: positiveInt.default(1),
+  MODEL_CONTEXT_SIZE: positiveInt.default(512),
+  MODEL_SLOTS: positiveInt.default(32),
+  MODEL_BATCH_SIZE: positiveInt.default(512),
+
+  WORKER_TOKEN_BUDGET: positiveInt.default(32 * 512),
+  MICROBATCH_WINDOW_MS: nonNegativeInt.default(2),
+  JOB_LOCK_MS: positiveInt.default(10_000),
+  STALLED_INTERVAL_MS: positiveInt.default(5_000),
+  HEARTBEAT_INTERVAL_MS: positiveInt.default(2_000),
+  HEARTBEAT_TIMEOUT_MS: positiveInt.default(10_000),
+  SHUTDOWN_GRACE_MS: nonNegativeInt.default(30_000),
+
+  MAX_QUEUED_REQUESTS: positiveInt.default(1024),
+  MAX_QUEUED_TOKENS: positiveInt.default(1_000_000),
+  MAX_QUEUE_WAIT_MS: positiveInt.default(60_000),
+  BODY_LIMIT: z.string().default('1mb'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** A setting that failed validation; the message names it in one line. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Reads settings from `env` over a `.env` file (env wins), validates them, and returns the config.
+ * This is the only reader of `process.env` in Spool.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, dotenvPath = '.env'): Config {
+  const fromFile = existsSync(dotenvPath) ? parseDotenv(readFileSync(dotenvPath)) : {};
+  const merged: Record<string, string | undefined> = { ...fromFile, ...env };
+  for (const key of Object.keys(merged)) if (merged[key] === '') delete merged[key];
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'config');
+    throw new ConfigError(`Invalid setting ${name}=${JSON.stringify(merged[name])}: ${issue.message}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,61 @@
+import type { ChatMessage } from './openai/chat-completion.js';
+import type { FinishReason, Usage } from './openai/common.js';
+
+/** What a model can do and how much of it at once. */
+export interface ModelInfo {
+  id: string;
+  /** Tokens one sequence can hold: prompt plus completion. */
+  contextLength: number;
+  /** Sequences the engine runs at once. */
+  slots: number;
+  engine: string;
+}
+
+/** One generation, already validated: the engine trusts every field. */
+export interface GenerationRequest {
+  /** `chat` formats `messages` with the model's chat template; `completion` continues `prompt`. */
+  kind: 'chat' | 'completion';
+  messages?: ChatMessage[];
+  prompt?: string;
+  /** Completion tokens at most; undefined means up to the end of the context. */
+  maxTokens?: number;
+  /** 0 means greedy. */
+  temperature: number;
+  topP: number;
+  seed?: number;
+  stop: string[];
+  presencePenalty: number;
+  frequencyPenalty: number;
+}
+
+export type TokenUsage = Usage;
+
+/** Stream parts an engine yields, in order, ending with exactly one `end`. */
+export type GenerationEvent =
+  | { type: 'text-delta'; text: string }
+  | { type: 'tool-call-delta'; index: number; id?: string; name?: string; arguments: string }
+  | { type: 'end'; finishReason: FinishReason; usage: TokenUsage };
+
+/** Load and memory figures an engine reports for heartbeats and the metrics log. */
+export interface EngineStats {
+  busySlots: number;
+  /** Bytes of VRAM where a GPU is used, else of the process's RAM. */
+  memoryBytes: number;
+  memoryKind: 'vram' | 'ram';
+  generatedTokens: number;
+}
+
+export interface Engine {
+  readonly model: ModelInfo;
+  /** Loads weights or spawns the server and waits until it answers. */
+  start(): Promise<void>;
+  /**
+   * Yields events until `end`. Aborting `signal` (or `break`) stops the work upstream and frees the
+   * slot. Throws a `ContextLengthError` before yielding anything when the prompt does not fit.
+   */
+  generate(request: GenerationRequest, signal: AbortSignal): AsyncIterable<GenerationEvent>;
+  /** Exact prompt tokens of a request with this model's tokenizer and template. */
+  countPromptTokens(request: GenerationRequest): Promise<number>;
+  stats(): EngineStats;
+  stop(): Promise<void>;
+}

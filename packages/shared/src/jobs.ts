@@ -1,0 +1,68 @@
+import type { GenerationEvent, GenerationRequest, TokenUsage } from './engine.js';
+import type { OpenAIErrorBody } from './errors.js';
+
+/** BullMQ priorities (lower runs first); interactive jobs carry none, which BullMQ serves first. */
+export const PRIORITY = { interactive: 0, async: 1, batch: 10 } as const;
+
+/** The payload of a generation job: the only contract between the API and the workers. */
+export interface GenerationJob {
+  requestId: string;
+  model: string;
+  /** One generation per choice index: n copies for chat, prompts × n for legacy completions. */
+  inputs: GenerationRequest[];
+  /** Prompt estimate plus max tokens of every input, reserved against the queued-token cap. */
+  reservedTokens: number;
+  /** Whether the client is reading a stream: a re-run after a worker died cannot resume it. */
+  stream: boolean;
+  enqueuedAt: number;
+  /** After this (epoch ms) a job that has not started is dropped. */
+  deadlineAt: number;
+}
+
+/** The final result stored on the BullMQ job. */
+export interface GenerationResult {
+  choices: { text: string; finishReason: string }[];
+  usage: TokenUsage;
+}
+
+type Envelope = { seq: number; attempt: number };
+
+/** Events a worker publishes on a job's channel, numbered from 0 within each attempt. */
+export type JobEvent = Envelope &
+  (
+    | { type: 'start'; workerId: string }
+    | ({ choice: number } & GenerationEvent)
+    | { type: 'done'; usage: TokenUsage }
+    | { type: 'error'; status: number; error: OpenAIErrorBody }
+  );
+
+/** What a worker announces in Redis; the API lists models and checks readiness from it. */
+export interface WorkerAnnouncement {
+  workerId: string;
+  model: string;
+  engine: string;
+  contextLength: number;
+  slots: number;
+  busySlots: number;
+  waiting: number;
+  memoryBytes: number;
+  memoryKind: 'vram' | 'ram';
+  generatedTokens: number;
+  gpus: string[];
+  pid: number;
+  seenAt: number;
+}
+
+/** Redis names, all under one prefix so deployments and test runs never collide. */
+export function redisNames(prefix: string) {
+  return {
+    prefix,
+    /** BullMQ queue of a model; BullMQ forbids ':' in queue names. */
+    queue: (model: string) => `gen.${model.replace(/[^A-Za-z0-9_.-]/g, '_')}`,
+    jobChannel: (jobId: string) => `${prefix}:job:${jobId}`,
+    cancelChannel: `${prefix}:cancel`,
+    workers: `${prefix}:workers`,
+    queuedTokens: (model: string) => `${prefix}:queued-tokens:${model}`,
+  };
+}
+export type RedisNames = ReturnType<typeof redisNames>;

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/** `stop`: a string or up to 4 strings, as OpenAI accepts. */
+export const stopSchema = z
+  .union([z.string().min(1), z.array(z.string().min(1)).max(4)])
+  .nullish()
+  .transform((stop) => (stop == null ? [] : typeof stop === 'string' ? [stop] : stop));
+
+/** Sampling fields shared by chat and legacy completions. */
+export const samplingFields = {
+  model: z.string().min(1).max(256),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().gt(0).max(1).nullish(),
+  max_tokens: z.number().int().positive().nullish(),
+  n: z.number().int().min(1).max(16).nullish(),
+  stop: stopSchema,
+  seed: z.number().int().nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
+  user: z.string().max(256).nullish(),
+  stream: z.boolean().nullish(),
+  stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
+};
+
+export const usageSchema = z.object({
+  prompt_tokens: z.number().int(),
+  completion_tokens: z.number().int(),
+  total_tokens: z.number().int(),
+});
+export type Usage = z.infer<typeof usageSchema>;
+
+export const finishReasonSchema = z.enum(['stop', 'length', 'tool_calls', 'content_filter']);
+export type FinishReason = z.infer<typeof finishReasonSchema>;

@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import OpenAI from 'openai';
+import { startApi, type RunningApi } from '@spool/api';
+import { createLogger, loadConfig, type Config, type Engine } from '@spool/shared';
+import { createEngineForModel, createWorker, type RunningWorker } from '@spool/worker';
+import { loadModelSpecs } from '@spool/shared';
+
+export const MODEL = 'stories260K';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Settings for a test: its own key prefix, a free port, quiet logs, fast failure detection. */
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    REDIS_URL,
+    REDIS_PREFIX: `spooltest-${randomUUID().slice(0, 8)}`,
+    API_HOST: '127.0.0.1',
+    API_PORT: '0',
+    LOG_LEVEL: 'silent',
+    METRICS_LOG_INTERVAL_S: '0',
+    SPOOL_MODEL_PATH: `${process.cwd()}/../shared/models:${process.cwd()}/models`,
+    MODEL_SLOTS: '4',
+    JOB_LOCK_MS: '2000',
+    STALLED_INTERVAL_MS: '1000',
+    HEARTBEAT_INTERVAL_MS: '300',
+    HEARTBEAT_TIMEOUT_MS: '2000',
+    ...overrides,
+  };
+}
+
+export interface InProcessWorker {
+  worker: RunningWorker;
+  engine: Engine;
+  close(): Promise<void>;
+}
+
+/** A worker inside the test process, on the real model. */
+export async function startInProcessWorker(config: Config): Promise<InProcessWorker> {
+  const engine = await createEngineForModel(loadModelSpecs(config)[0]!, config);
+  await engine.start();
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const worker = await createWorker({ config, engine, redis, subscriber: redis.duplicate(), logger: createLogger({ name: 'test-worker', level: 'silent' }) });
+  return {
+    worker,
+    engine,
+    async close() {
+      await worker.close();
+      await engine.stop();
+      redis.disconnect();
+    },
+  };
+}
+
+/** A worker as a child process (`spool worker`), so a test can SIGKILL it. */
+export function startWorkerProcess(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'bin/spool.ts', 'worker'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+export interface Spool {
+  env: Record<string, string>;
+  config: Config;
+  api: RunningApi;
+  url: string;
+  client: OpenAI;
+  /** Resolves once `count` workers of the model have announced themselves. */
+  waitForWorkers(count: number, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts an API on a free port with its own Redis prefix; workers are started by the test. */
+export async function startSpool(overrides: Record<string, string> = {}): Promise<Spool> {
+  const env = testEnv(overrides);
+  const config = loadConfig(env, '/nonexistent/.env');
+  const api = await startApi(config, createLogger({ name: 'test-api', level: 'silent' }));
+  const client = new OpenAI({ baseURL: `${api.url}/v1`, apiKey: process.env.SPOOL_TEST_TOKEN ?? 'unused', maxRetries: 0 });
+  return {
+    env,
+    config,
+    api,
+    url: api.url,
+    client,
+    async waitForWorkers(count, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        await api.deps.registry.refresh();
+        if (api.deps.registry.workers().filter((worker) => worker.model === MODEL).length >= count) return;
+        if (Date.now() > deadline) throw new Error(`fewer than ${count} workers after ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    async close() {
+      await api.close();
+      const redis = new Redis(REDIS_URL);
+      const keys = await redis.keys(`${config.REDIS_PREFIX}:*`);
+      for (let index = 0; index < keys.length; index += 500) await redis.del(...keys.slice(index, index + 500));
+      redis.disconnect();
+    },
+  };
+}
