@@ -9,3 +9,4 @@ export * from './openai/common.js';
 export * from './openai/chat-completion.js';
 export * from './openai/completion.js';
 export * from './openai/model.js';
+export * from './principal.js';
