@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { startApi } from '@spool/api';
+import { mintToken, startApi } from '@spool/api';
 import { loadConfig } from '@spool/shared';
 import { ensureRedis } from '../ensure-redis.js';
 
@@ -15,6 +15,10 @@ export async function run(): Promise<void> {
   const worker = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'worker'], { env, stdio: 'inherit' });
   const api = await startApi(config);
   console.log(`Spool API listening on ${api.url} (model ${config.DEFAULT_MODEL}; the worker is loading it)`);
+  if (!config.AUTH_DISABLED && config.JWT_SECRET_KEY) {
+    const token = mintToken(config, { sub: 'quickstart', scope: 'generate', ttl: '24h' });
+    console.log(`A token to try it (sub=quickstart, scope=generate, 24h):\n  export OPENAI_API_KEY=${token}`);
+  }
 
   let stopping = false;
   const stop = async (code: number) => {

@@ -25,6 +25,9 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     STALLED_INTERVAL_MS: '1000',
     HEARTBEAT_INTERVAL_MS: '300',
     HEARTBEAT_TIMEOUT_MS: '2000',
+    // Tests run without tokens and per-IP limits unless they override these (test/security*.int.test.ts does).
+    AUTH_DISABLED: 'true',
+    RATE_LIMIT_IP_RPM: '0',
     ...overrides,
   };
 }

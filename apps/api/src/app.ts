@@ -3,6 +3,7 @@ import { NotFoundError } from '@spool/shared';
 import type { ApiDeps } from './deps.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { requestLog } from './middleware/request-log.js';
+import { securityAfterBody, securityBeforeBody } from './middleware/security.js';
 import { chatCompletionsRouter } from './routes/chat-completions.js';
 import { completionsRouter } from './routes/completions.js';
 import { healthRouter } from './routes/health.js';
@@ -14,7 +15,9 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestLog(deps));
+  app.use(securityBeforeBody(app, deps));
   app.use(express.json({ limit: deps.config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  app.use(securityAfterBody(deps));
   app.use(healthRouter(deps));
   app.use(modelsRouter(deps));
   app.use(chatCompletionsRouter(deps));

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { ModelSpec } from '@spool/shared';
 import type { ApiDeps } from '../deps.js';
+import { mayUseModel } from '../auth/model-access.js';
 import { resolveModel } from '../resolve-model.js';
 
 /** Start-up time stands in for a model's creation time: Spool does not know when weights were made. */
@@ -11,7 +12,7 @@ const modelObject = (spec: ModelSpec) => ({ id: spec.id, object: 'model', create
 export function modelsRouter(deps: ApiDeps): Router {
   return Router()
     .get('/v1/models', (_req, res) => {
-      const live = deps.models.filter((spec) => deps.registry.hasLiveWorker(spec.id));
+      const live = deps.models.filter((spec) => deps.registry.hasLiveWorker(spec.id) && mayUseModel(res.locals.principal, spec.id, deps.models));
       res.json({ object: 'list', data: live.map(modelObject) });
     })
     .get('/v1/models/{*id}', (req, res) => {

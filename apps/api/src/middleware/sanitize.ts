@@ -1,0 +1,81 @@
+import type { NextFunction, Request, Response } from 'express';
+import { chatCompletionRequestSchema, completionRequestSchema, InvalidRequestError, type Config, type Logger } from '@spool/shared';
+
+type Limits = Pick<Config, 'MAX_JSON_DEPTH' | 'MAX_MESSAGES' | 'MAX_MESSAGE_CHARS' | 'MAX_PROMPT_CHARS'>;
+
+/** Where in the body a value sits, as OpenAI writes a `param`: `messages[0].content`. */
+const joinPath = (parent: string, key: string | number) => (typeof key === 'number' ? `${parent}[${key}]` : parent ? `${parent}.${key}` : key);
+
+// Node 20 has String.prototype.isWellFormed; TypeScript's lib here predates it.
+const wellFormed = (value: string) => (value as string & { isWellFormed(): boolean }).isWellFormed();
+
+function checkString(value: string, param: string): void {
+  if (value.includes('\u0000')) throw new InvalidRequestError(`'${param || 'body'}' contains a NUL character.`, param || null, 'invalid_characters');
+  if (!wellFormed(value)) throw new InvalidRequestError(`'${param || 'body'}' contains a lone UTF-16 surrogate.`, param || null, 'invalid_unicode');
+}
+
+/**
+ * Walks a parsed JSON body without recursion (a hostile body may nest a million levels; V8's
+ * JSON.parse copes, a recursive walk would not): refuses nesting past `maxDepth`, NUL characters
+ * and lone surrogates in any key or string.
+ */
+export function checkJsonValue(body: unknown, maxDepth: number): void {
+  const stack: { value: unknown; depth: number; path: string }[] = [{ value: body, depth: 0, path: '' }];
+  while (stack.length > 0) {
+    const { value, depth, path } = stack.pop()!;
+    if (typeof value === 'string') checkString(value, path);
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= maxDepth) throw new InvalidRequestError(`The JSON body nests deeper than ${maxDepth} levels.`, path || null, 'json_too_deep');
+    if (Array.isArray(value)) value.forEach((item, index) => stack.push({ value: item, depth: depth + 1, path: joinPath(path, index) }));
+    else
+      for (const [key, item] of Object.entries(value)) {
+        checkString(key, joinPath(path, key));
+        stack.push({ value: item, depth: depth + 1, path: joinPath(path, key) });
+      }
+  }
+}
+
+const contentLength = (content: unknown): number =>
+  typeof content === 'string' ? content.length : Array.isArray(content) ? content.reduce((sum: number, part) => sum + (typeof part?.text === 'string' ? part.text.length : 0), 0) : 0;
+
+/** Message count and per-message and total length limits of chat and legacy completion bodies. */
+export function checkPromptSize(body: Record<string, unknown>, limits: Limits): void {
+  const { messages, prompt } = body;
+  const pieces: { length: number; param: string }[] = [];
+  if (Array.isArray(messages)) {
+    if (messages.length > limits.MAX_MESSAGES) throw new InvalidRequestError(`At most ${limits.MAX_MESSAGES} messages are accepted; this request has ${messages.length}.`, 'messages', 'too_many_messages');
+    messages.forEach((message, index) => pieces.push({ length: contentLength((message as { content?: unknown })?.content), param: `messages[${index}].content` }));
+  } else if (typeof prompt === 'string') pieces.push({ length: prompt.length, param: 'prompt' });
+  else if (Array.isArray(prompt)) prompt.forEach((item, index) => pieces.push({ length: typeof item === 'string' ? item.length : 0, param: `prompt[${index}]` }));
+  let total = 0;
+  for (const piece of pieces) {
+    if (piece.length > limits.MAX_MESSAGE_CHARS) throw new InvalidRequestError(`'${piece.param}' is longer than ${limits.MAX_MESSAGE_CHARS} characters.`, piece.param, 'message_too_long');
+    total += piece.length;
+  }
+  if (total > limits.MAX_PROMPT_CHARS) throw new InvalidRequestError(`The prompt is longer than ${limits.MAX_PROMPT_CHARS} characters in all.`, Array.isArray(messages) ? 'messages' : 'prompt', 'prompt_too_long');
+}
+
+const knownFields: [RegExp, Set<string>][] = [
+  [/^\/v1\/chat\/completions(\/stream)?\/?$/i, new Set(Object.keys(chatCompletionRequestSchema.shape))],
+  [/^\/v1\/completions\/?$/i, new Set(Object.keys(completionRequestSchema.shape))],
+];
+
+/**
+ * The validate step before a route's own schema: JSON shape limits on every body, size limits on
+ * prompts, and a log line for top-level fields Spool does not know (ignored, not refused: clients
+ * send new OpenAI fields before servers learn them).
+ */
+export function sanitizeBody(limits: Limits, logger: Logger) {
+  return function sanitize(req: Request, res: Response, next: NextFunction): void {
+    const body: unknown = req.body;
+    if (body === undefined) return next();
+    checkJsonValue(body, limits.MAX_JSON_DEPTH);
+    if (body && typeof body === 'object' && !Array.isArray(body)) {
+      checkPromptSize(body as Record<string, unknown>, limits);
+      const known = knownFields.find(([pattern]) => pattern.test(req.path))?.[1];
+      const unknown = known ? Object.keys(body).filter((key) => !known.has(key)) : [];
+      if (unknown.length > 0) logger.info({ requestId: res.locals.requestId, path: req.path, fields: unknown.slice(0, 20) }, 'ignored unknown request fields');
+    }
+    next();
+  };
+}

@@ -1,0 +1,48 @@
+import type { Express, RequestHandler } from 'express';
+import type { ApiDeps } from '../deps.js';
+import { createJwtVerifier, hasVerificationKey } from '../auth/jwt-verifier.js';
+import { ConfigError } from '@spool/shared';
+import { authFailureLimit, ipLimit } from '../rate-limit/ip-limit.js';
+import { requestLimit } from '../rate-limit/request-limit.js';
+import { tokenLimit } from '../rate-limit/token-limit.js';
+import { authenticate } from './auth.js';
+import { cors } from './cors.js';
+import { modelAccess } from './model-access.js';
+import { sanitizeBody } from './sanitize.js';
+import { securityHeaders } from './security-headers.js';
+
+/** Express `trust proxy` from TRUST_PROXY: false, true, a hop count, or addresses/subnets. */
+export function trustProxy(value: string): boolean | number | string {
+  if (/^(false|no|off|0|)$/i.test(value.trim())) return false;
+  if (/^(true|yes|on)$/i.test(value.trim())) return true;
+  if (/^\d+$/.test(value.trim())) return Number(value);
+  return value;
+}
+
+/**
+ * What runs before the body is read, in this order: safe headers → CORS (preflights end here) →
+ * per-IP limit → failed-auth guard → auth (JWT → `res.locals.principal`, scope) → requests per
+ * minute per token. Refuses to build without a key unless AUTH_DISABLED=true.
+ */
+export function securityBeforeBody(app: Express, deps: ApiDeps): RequestHandler[] {
+  const { config, logger, redis } = deps;
+  app.set('trust proxy', trustProxy(config.TRUST_PROXY));
+  if (!config.AUTH_DISABLED && !hasVerificationKey(config)) {
+    throw new ConfigError('No token key is configured: set JWT_SECRET_KEY, JWT_PUBLIC_KEY or JWT_JWKS_URL, or AUTH_DISABLED=true to serve without auth on purpose.');
+  }
+  if (config.AUTH_DISABLED) logger.warn('AUTH_DISABLED=true: every request is served without a token, with every scope. Do not expose this API.');
+  const verify = config.AUTH_DISABLED ? undefined : createJwtVerifier(config);
+  return [
+    securityHeaders(),
+    cors(config.CORS_ORIGINS),
+    ipLimit(redis, config),
+    authFailureLimit(redis, config),
+    authenticate(verify, logger),
+    requestLimit(redis, config),
+  ];
+}
+
+/** What runs once the JSON body is parsed: sanitize → model allowed for the token → tokens per minute. */
+export function securityAfterBody(deps: ApiDeps): RequestHandler[] {
+  return [sanitizeBody(deps.config, deps.logger), modelAccess(deps.models), tokenLimit(deps.redis, deps.config, deps.registry)];
+}

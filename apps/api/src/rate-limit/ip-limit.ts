@@ -1,0 +1,56 @@
+import type { NextFunction, Request, Response } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import type { Redis } from 'ioredis';
+import { RateLimitError, type Config } from '@spool/shared';
+import { routeAccess } from '../auth/route-scopes.js';
+import { retryAfterSeconds } from './headers.js';
+import { redisStore } from './redis-store.js';
+import { createWindowCounter } from './window-counter.js';
+
+const WINDOW_MS = 60_000;
+const clientKey = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
+
+/**
+ * Every request from one client IP counts against RATE_LIMIT_IP_RPM, before any token is read,
+ * so a flood costs one Redis call and no signature check. Health probes are not counted.
+ */
+export function ipLimit(redis: Redis, config: Config) {
+  return rateLimit({
+    windowMs: WINDOW_MS,
+    limit: config.RATE_LIMIT_IP_RPM,
+    keyGenerator: clientKey,
+    skip: (req) => config.RATE_LIMIT_IP_RPM === 0 || req.path === '/health' || req.path === '/ready',
+    store: redisStore(redis, `${config.REDIS_PREFIX}:rl:ip:`),
+    standardHeaders: false,
+    legacyHeaders: false,
+    // TRUST_PROXY is the operator's documented choice; the library's own warnings about it are noise.
+    validate: { trustProxy: false, xForwardedForHeader: false },
+    handler: (req, res, next) => {
+      const info = (req as Request & { rateLimit: { resetTime?: Date } }).rateLimit;
+      const resetMs = info.resetTime ? info.resetTime.getTime() - Date.now() : WINDOW_MS;
+      next(new RateLimitError('Too many requests from your address; slow down.', retryAfterSeconds(resetMs), 'ip_rate_limit_exceeded'));
+    },
+  });
+}
+
+/**
+ * Failed authentications count harder: each 401 adds to a small per-IP budget
+ * (RATE_LIMIT_AUTH_FAILURES a minute), and once it is spent every guarded request from that IP is
+ * refused with 429 before its token is even looked at, which makes guessing tokens slow.
+ */
+export function authFailureLimit(redis: Redis, config: Config) {
+  const counter = createWindowCounter(redis, `${config.REDIS_PREFIX}:rl:authfail:`, WINDOW_MS);
+  const limit = config.RATE_LIMIT_AUTH_FAILURES;
+  return async function limitAuthFailures(req: Request, res: Response, next: NextFunction): Promise<void> {
+    if (limit === 0 || config.AUTH_DISABLED || routeAccess(req.path).public) return next();
+    const key = clientKey(req);
+    const state = await counter.take(key, 0, limit);
+    if (state.used >= limit) {
+      throw new RateLimitError('Too many failed authentications from your address; wait before trying again.', retryAfterSeconds(state.resetMs), 'auth_rate_limit_exceeded');
+    }
+    res.on('finish', () => {
+      if (res.statusCode === 401) void counter.take(key, 1, 0).catch(() => undefined);
+    });
+    next();
+  };
+}
