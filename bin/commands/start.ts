@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mintToken, startApi } from '@spool/api';
+import { checkAuthConfig, mintToken, startApi } from '@spool/api';
 import { loadConfig } from '@spool/shared';
 import { ensureRedis } from '../ensure-redis.js';
 
 /** All in one: Redis (the configured one, or a private one), one worker child process, the API. */
 export async function run(): Promise<void> {
   const initial = loadConfig();
+  checkAuthConfig(initial);
   const redis = await ensureRedis(initial.REDIS_URL, initial.SPOOL_DATA_DIR);
   if (redis.process) console.log(`No Redis at ${initial.REDIS_URL}; started a private one at ${redis.url}`);
   const env = { ...process.env, REDIS_URL: redis.url };

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { ANONYMOUS_PRINCIPAL, AuthenticationError, PermissionDeniedError, type Logger } from '@spool/shared';
+import { ANONYMOUS_PRINCIPAL, AuthenticationError, PermissionDeniedError, type Logger, type Principal } from '@spool/shared';
 import type { JwtVerifier } from '../auth/jwt-verifier.js';
 import { routeAccess } from '../auth/route-scopes.js';
 
@@ -8,26 +8,31 @@ const BEARER = /^Bearer +([A-Za-z0-9_\-.~+/]+=*) *$/i;
 /**
  * Puts the caller's principal on `res.locals.principal`: from the bearer JWT on every path the
  * scope table guards, or the anonymous principal when `verify` is undefined (AUTH_DISABLED=true).
- * Answers 401 for a missing or bad token and 403 for a missing scope.
+ * Answers 401 for a missing or bad token.
  */
-export function authenticate(verify: JwtVerifier | undefined, logger: Logger) {
+export function authenticate(verify: JwtVerifier | undefined) {
   return async function authenticateRequest(req: Request, res: Response, next: NextFunction): Promise<void> {
-    const access = routeAccess(req.path);
     if (!verify) {
       res.locals.principal = ANONYMOUS_PRINCIPAL;
       return next();
     }
-    if (access.public) return next();
+    if (routeAccess(req.path).public) return next();
     const header = req.get('authorization');
     if (!header) throw new AuthenticationError('You did not provide a token: send `Authorization: Bearer <JWT>`.', 'missing_api_key', undefined);
     const match = BEARER.exec(header);
     if (!match) throw new AuthenticationError('The Authorization header must be `Bearer <JWT>`.', 'invalid_api_key', 'invalid_request');
-    const principal = await verify(match[1]!);
-    res.locals.principal = principal;
-    if (access.scope && !principal.scopes.includes(access.scope)) {
-      logger.info({ requestId: res.locals.requestId, sub: principal.sub, scope: access.scope }, 'missing scope');
-      throw new PermissionDeniedError(`This token lacks the '${access.scope}' scope needed for ${req.path}.`, 'insufficient_scope', null, access.scope);
-    }
+    res.locals.principal = await verify(match[1]!);
     next();
+  };
+}
+
+/** 403 unless the principal holds the scope the route table asks for this path. */
+export function requireScope(logger: Logger) {
+  return function checkScope(req: Request, res: Response, next: NextFunction): void {
+    const access = routeAccess(req.path);
+    const principal = res.locals.principal as Principal | undefined;
+    if (access.public || !access.scope || !principal || principal.scopes.includes(access.scope)) return next();
+    logger.info({ requestId: res.locals.requestId, sub: principal.sub, scope: access.scope }, 'missing scope');
+    throw new PermissionDeniedError(`This token lacks the '${access.scope}' scope needed for ${req.path}.`, 'insufficient_scope', null, access.scope);
   };
 }

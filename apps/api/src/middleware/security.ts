@@ -1,11 +1,11 @@
 import type { Express, RequestHandler } from 'express';
 import type { ApiDeps } from '../deps.js';
 import { createJwtVerifier, hasVerificationKey } from '../auth/jwt-verifier.js';
-import { ConfigError } from '@spool/shared';
+import { ConfigError, type Config } from '@spool/shared';
 import { authFailureLimit, ipLimit } from '../rate-limit/ip-limit.js';
 import { requestLimit } from '../rate-limit/request-limit.js';
 import { tokenLimit } from '../rate-limit/token-limit.js';
-import { authenticate } from './auth.js';
+import { authenticate, requireScope } from './auth.js';
 import { cors } from './cors.js';
 import { modelAccess } from './model-access.js';
 import { sanitizeBody } from './sanitize.js';
@@ -19,17 +19,22 @@ export function trustProxy(value: string): boolean | number | string {
   return value;
 }
 
+/** Throws unless a token key is configured or AUTH_DISABLED=true says to serve without auth on purpose. */
+export function checkAuthConfig(config: Config): void {
+  if (!config.AUTH_DISABLED && !hasVerificationKey(config)) {
+    throw new ConfigError('No token key is configured: set JWT_SECRET_KEY, JWT_PUBLIC_KEY or JWT_JWKS_URL, or AUTH_DISABLED=true to serve without auth on purpose.');
+  }
+}
+
 /**
  * What runs before the body is read, in this order: safe headers → CORS (preflights end here) →
- * per-IP limit → failed-auth guard → auth (JWT → `res.locals.principal`, scope) → requests per
- * minute per token. Refuses to build without a key unless AUTH_DISABLED=true.
+ * per-IP limit → failed-auth guard → auth (JWT → `res.locals.principal`) → requests per minute per
+ * token → scope (after the limit, so a 403 is counted and carries the rate-limit headers too). Refuses to build without a key unless AUTH_DISABLED=true.
  */
 export function securityBeforeBody(app: Express, deps: ApiDeps): RequestHandler[] {
   const { config, logger, redis } = deps;
   app.set('trust proxy', trustProxy(config.TRUST_PROXY));
-  if (!config.AUTH_DISABLED && !hasVerificationKey(config)) {
-    throw new ConfigError('No token key is configured: set JWT_SECRET_KEY, JWT_PUBLIC_KEY or JWT_JWKS_URL, or AUTH_DISABLED=true to serve without auth on purpose.');
-  }
+  checkAuthConfig(config);
   if (config.AUTH_DISABLED) logger.warn('AUTH_DISABLED=true: every request is served without a token, with every scope. Do not expose this API.');
   const verify = config.AUTH_DISABLED ? undefined : createJwtVerifier(config);
   return [
@@ -37,8 +42,9 @@ export function securityBeforeBody(app: Express, deps: ApiDeps): RequestHandler[
     cors(config.CORS_ORIGINS),
     ipLimit(redis, config),
     authFailureLimit(redis, config),
-    authenticate(verify, logger),
+    authenticate(verify),
     requestLimit(redis, config),
+    requireScope(logger),
   ];
 }
 
