@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { createLogger, loadModelSpecs, type Config, type Logger } from '@spool/shared';
 import { createApp } from './app.js';
+import { checkAuthConfig } from './middleware/security.js';
 import type { ApiDeps } from './deps.js';
 import { startMetricsLog } from './metrics-log.js';
 import { createJobChannels } from './queue/job-channel.js';
@@ -17,6 +18,7 @@ export interface RunningApi {
 
 /** Builds the API's dependencies from config and listens on API_HOST:API_PORT. */
 export async function startApi(config: Config, logger?: Logger): Promise<RunningApi> {
+  checkAuthConfig(config);
   logger ??= createLogger({ name: 'spool-api', level: config.LOG_LEVEL, logPrompts: config.LOG_PROMPTS });
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, enableAutoPipelining: true });
   const subscriber = redis.duplicate();

@@ -19,11 +19,16 @@ export function trustProxy(value: string): boolean | number | string {
   return value;
 }
 
-/** Throws unless a token key is configured or AUTH_DISABLED=true says to serve without auth on purpose. */
+/**
+ * Throws a ConfigError unless a usable token key is configured (a long enough secret, a PEM public
+ * key, a JWKS URL) or AUTH_DISABLED=true says to serve without auth on purpose.
+ */
 export function checkAuthConfig(config: Config): void {
-  if (!config.AUTH_DISABLED && !hasVerificationKey(config)) {
+  if (config.AUTH_DISABLED) return;
+  if (!hasVerificationKey(config)) {
     throw new ConfigError('No token key is configured: set JWT_SECRET_KEY, JWT_PUBLIC_KEY or JWT_JWKS_URL, or AUTH_DISABLED=true to serve without auth on purpose.');
   }
+  createJwtVerifier(config);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
 import { RateLimitError, type Config } from '@spool/shared';
@@ -14,12 +14,13 @@ const clientKey = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
  * Every request from one client IP counts against RATE_LIMIT_IP_RPM, before any token is read,
  * so a flood costs one Redis call and no signature check. Health probes are not counted.
  */
-export function ipLimit(redis: Redis, config: Config) {
+export function ipLimit(redis: Redis, config: Config): RequestHandler {
+  if (config.RATE_LIMIT_IP_RPM === 0) return (_req, _res, next) => next();
   return rateLimit({
     windowMs: WINDOW_MS,
     limit: config.RATE_LIMIT_IP_RPM,
     keyGenerator: clientKey,
-    skip: (req) => config.RATE_LIMIT_IP_RPM === 0 || req.path === '/health' || req.path === '/ready',
+    skip: (req) => req.path === '/health' || req.path === '/ready',
     store: redisStore(redis, `${config.REDIS_PREFIX}:rl:ip:`),
     standardHeaders: false,
     legacyHeaders: false,

@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { rateLimit, type RateLimitInfo } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
 import { RateLimitError, type Config, type Principal } from '@spool/shared';
@@ -21,12 +21,13 @@ function writeHeaders(req: Request, res: Response): void {
  * Skipped while AUTH_DISABLED=true: every caller is then one anonymous principal, and the per-IP
  * limit is what applies.
  */
-export function requestLimit(redis: Redis, config: Config) {
+export function requestLimit(redis: Redis, config: Config): RequestHandler {
+  if (config.AUTH_DISABLED) return (_req, _res, next) => next();
   const limiter = rateLimit({
     windowMs: WINDOW_MS,
     limit: (_req, res) => requestBudget(res.locals.principal, config),
     keyGenerator: (_req, res) => (res.locals.principal as Principal).sub,
-    skip: (_req, res) => config.AUTH_DISABLED || !res.locals.principal || requestBudget(res.locals.principal, config) === 0,
+    skip: (_req, res) => !res.locals.principal || requestBudget(res.locals.principal, config) === 0,
     requestPropertyName: PROPERTY,
     store: redisStore(redis, `${config.REDIS_PREFIX}:rl:rpm:`),
     standardHeaders: false,
