@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt, { type Algorithm, type JwtPayload } from 'jsonwebtoken';
 import jwksRsa from 'jwks-rsa';
 import { AuthenticationError, ConfigError, UnavailableError, type Config, type Principal } from '@spool/shared';
@@ -40,6 +40,9 @@ export function createJwtVerifier(config: Settings): JwtVerifier {
   if (secret !== undefined && secret.length < MIN_SECRET_LENGTH) {
     throw new ConfigError(`JWT_SECRET_KEY must be at least ${MIN_SECRET_LENGTH} characters (try: openssl rand -hex 32).`);
   }
+  // A KeyObject, made once: given a string, jsonwebtoken first tries it as a PEM public key on every
+  // call and pays for OpenSSL's exception (about 1 ms), which was most of a cheap request's time.
+  const secretKey = secret ? createSecretKey(Buffer.from(secret)) : undefined;
   const publicKey = config.JWT_PUBLIC_KEY ? publicKeyOf(config.JWT_PUBLIC_KEY) : undefined;
   const jwks = config.JWT_JWKS_URL
     ? jwksRsa({ jwksUri: config.JWT_JWKS_URL, cache: true, cacheMaxAge: 10 * 60_000, rateLimit: true, jwksRequestsPerMinute: 10, timeout: 5_000 })
@@ -50,9 +53,9 @@ export function createJwtVerifier(config: Settings): JwtVerifier {
     clockTolerance: config.JWT_CLOCK_TOLERANCE_S,
   };
 
-  async function keyFor(alg: string, kid: string | undefined): Promise<{ key: KeyObject | string; algorithms: Algorithm[] }> {
+  async function keyFor(alg: string, kid: string | undefined): Promise<{ key: KeyObject; algorithms: Algorithm[] }> {
     if ((HMAC_ALGORITHMS as string[]).includes(alg)) {
-      if (secret) return { key: secret, algorithms: HMAC_ALGORITHMS };
+      if (secretKey) return { key: secretKey, algorithms: HMAC_ALGORITHMS };
     } else if (publicKey?.algorithms.includes(alg as Algorithm)) {
       return publicKey;
     } else if (jwks && [...RSA_ALGORITHMS, ...EC_ALGORITHMS].includes(alg as Algorithm)) {
