@@ -147,6 +147,8 @@ describe('hostile and broken requests', () => {
     if (testCase.param !== undefined) expect(json.error.param).toBe(testCase.param);
     expect(JSON.stringify(json)).not.toMatch(/\bat .*\.ts:\d+/);
     if (testCase.status === 401) expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="spool"/);
+    if (testCase.code === 'missing_api_key') expect(response.headers.get('www-authenticate')).toBe('Bearer realm="spool"');
+    if (testCase.code === 'invalid_token') expect(response.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
     if (testCase.code === 'insufficient_scope') expect(response.headers.get('www-authenticate')).toMatch(/error="insufficient_scope"/);
     expect(response.headers.get('x-powered-by')).toBeNull();
   });

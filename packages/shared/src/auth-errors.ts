@@ -3,7 +3,7 @@ import { SpoolError } from './errors.js';
 /** RFC 6750 `error` values of a Bearer challenge. */
 export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
 
-function challenge(error?: BearerErrorCode, description?: string, scope?: string): string {
+function challenge(error: BearerErrorCode | null, description?: string, scope?: string): string {
   const parts = ['realm="spool"'];
   if (error) parts.push(`error="${error}"`);
   // A header value may not carry quotes or control characters from the description.
@@ -15,8 +15,9 @@ function challenge(error?: BearerErrorCode, description?: string, scope?: string
 /** 401: no token, or a token that does not verify. Carries a `WWW-Authenticate` challenge. */
 export class AuthenticationError extends SpoolError {
   override name = 'AuthenticationError';
-  constructor(message: string, code = 'invalid_api_key', bearerError: BearerErrorCode | undefined = 'invalid_token') {
-    super(401, message, 'invalid_request_error', code, null, { 'WWW-Authenticate': challenge(bearerError, bearerError && message) });
+  /** `bearerError` null: the request had no credentials at all, so the challenge names no error (RFC 6750 §3.1). */
+  constructor(message: string, code = 'invalid_api_key', bearerError: BearerErrorCode | null = 'invalid_token') {
+    super(401, message, 'invalid_request_error', code, null, { 'WWW-Authenticate': challenge(bearerError, bearerError ? message : undefined) });
   }
 }
 

@@ -18,7 +18,7 @@ export function authenticate(verify: JwtVerifier | undefined) {
     }
     if (routeAccess(req.path).public) return next();
     const header = req.get('authorization');
-    if (!header) throw new AuthenticationError('You did not provide a token: send `Authorization: Bearer <JWT>`.', 'missing_api_key', undefined);
+    if (!header) throw new AuthenticationError('You did not provide a token: send `Authorization: Bearer <JWT>`.', 'missing_api_key', null);
     const match = BEARER.exec(header);
     if (!match) throw new AuthenticationError('The Authorization header must be `Bearer <JWT>`.', 'invalid_api_key', 'invalid_request');
     res.locals.principal = await verify(match[1]!);
