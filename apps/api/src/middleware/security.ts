@@ -2,7 +2,7 @@ import type { Express, RequestHandler } from 'express';
 import type { ApiDeps } from '../deps.js';
 import { createJwtVerifier, hasVerificationKey } from '../auth/jwt-verifier.js';
 import { ConfigError, type Config } from '@spool/shared';
-import { authFailureLimit, ipLimit } from '../rate-limit/ip-limit.js';
+import { clientLimits } from '../rate-limit/ip-limit.js';
 import { requestLimit } from '../rate-limit/request-limit.js';
 import { tokenLimit } from '../rate-limit/token-limit.js';
 import { authenticate, requireScope } from './auth.js';
@@ -45,8 +45,7 @@ export function securityBeforeBody(app: Express, deps: ApiDeps): RequestHandler[
   return [
     securityHeaders(),
     cors(config.CORS_ORIGINS),
-    ipLimit(redis, config),
-    authFailureLimit(redis, config),
+    clientLimits(redis, config),
     authenticate(verify),
     requestLimit(redis, config),
     requireScope(logger),

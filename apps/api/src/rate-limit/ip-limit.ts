@@ -39,19 +39,38 @@ export function ipLimit(redis: Redis, config: Config): RequestHandler {
  * (RATE_LIMIT_AUTH_FAILURES a minute), and once it is spent every guarded request from that IP is
  * refused with 429 before its token is even looked at, which makes guessing tokens slow.
  */
-export function authFailureLimit(redis: Redis, config: Config) {
+export function authFailureGuard(redis: Redis, config: Config): (req: Request, res: Response) => Promise<void> {
   const counter = createWindowCounter(redis, `${config.REDIS_PREFIX}:rl:authfail:`, WINDOW_MS);
   const limit = config.RATE_LIMIT_AUTH_FAILURES;
-  return async function limitAuthFailures(req: Request, res: Response, next: NextFunction): Promise<void> {
-    if (limit === 0 || config.AUTH_DISABLED || routeAccess(req.path).public) return next();
+  return async function checkAuthFailures(req, res) {
+    if (limit === 0 || config.AUTH_DISABLED || routeAccess(req.path).public) return;
     const key = clientKey(req);
+    res.on('finish', () => {
+      if (res.statusCode === 401) void counter.take(key, 1, 0).catch(() => undefined);
+    });
     const state = await counter.take(key, 0, limit);
     if (state.used >= limit) {
       throw new RateLimitError('Too many failed authentications from your address; wait before trying again.', retryAfterSeconds(state.resetMs), 'auth_rate_limit_exceeded');
     }
-    res.on('finish', () => {
-      if (res.statusCode === 401) void counter.take(key, 1, 0).catch(() => undefined);
+  };
+}
+
+/**
+ * Both per-IP checks at once: the failed-auth lookup starts before the IP limiter runs, so with
+ * ioredis' auto-pipelining their Redis calls share one round trip.
+ */
+export function clientLimits(redis: Redis, config: Config): RequestHandler {
+  const perIp = ipLimit(redis, config);
+  const failures = authFailureGuard(redis, config);
+  return function limitClient(req: Request, res: Response, next: NextFunction): void {
+    const failureCheck = failures(req, res);
+    perIp(req, res, (error?: unknown) => {
+      if (error) {
+        failureCheck.catch(() => undefined);
+        next(error);
+        return;
+      }
+      failureCheck.then(() => next(), next);
     });
-    next();
   };
 }
