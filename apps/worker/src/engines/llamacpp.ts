@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import {
   getLlama,
   LlamaLogLevel,
@@ -20,6 +21,7 @@ import {
   type ModelInfo,
 } from '@spool/shared';
 import { renderChat } from './chat-prompt.js';
+import { createStopMatcher } from './stop-matcher.js';
 
 export interface LlamaCppEngineOptions {
   modelId: string;
@@ -97,28 +99,41 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
     const onAbort = () => stop.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     let completionTokens = 0;
+    let stoppedBySequence = false;
+    const stopMatcher = createStopMatcher(request.stop);
     const completion = new LlamaCompletion({ contextSequence: sequence });
     const run = completion
       .generateCompletionWithMeta(prompt.input, {
         maxTokens,
         temperature: request.temperature,
         topP: request.topP,
-        seed: request.seed,
+        // Without a seed every choice must still differ: node-llama-cpp would reuse one default.
+        seed: request.seed ?? randomInt(2 ** 31),
         signal: stop.signal,
         stopOnAbortSignal: true,
-        customStopTriggers: [...prompt.stops, ...request.stop],
+        customStopTriggers: prompt.stops,
         repeatPenalty:
           request.presencePenalty || request.frequencyPenalty
             ? { presencePenalty: request.presencePenalty, frequencyPenalty: request.frequencyPenalty }
             : false,
         onToken: (tokens) => (completionTokens += tokens.length),
-        onTextChunk: (text) => events.push({ type: 'text-delta', text }),
+        onTextChunk: (chunk) => {
+          if (stoppedBySequence) return;
+          const { text, stopped } = stopMatcher.push(chunk);
+          if (text) events.push({ type: 'text-delta', text });
+          if (stopped) {
+            stoppedBySequence = true;
+            stop.abort();
+          }
+        },
       })
       .then(({ metadata }) => {
         generatedTokens += completionTokens;
+        const rest = stoppedBySequence ? '' : stopMatcher.flush();
+        if (rest) events.push({ type: 'text-delta', text: rest });
         events.push({
           type: 'end',
-          finishReason: metadata.stopReason === 'maxTokens' ? 'length' : 'stop',
+          finishReason: metadata.stopReason === 'maxTokens' && !stoppedBySequence ? 'length' : 'stop',
           usage: { prompt_tokens: prompt.tokens, completion_tokens: completionTokens, total_tokens: prompt.tokens + completionTokens },
         });
         events.close();
