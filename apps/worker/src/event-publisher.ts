@@ -4,32 +4,45 @@ import type { JobEvent, RedisNames } from '@spool/shared';
 type Unnumbered = JobEvent extends infer E ? (E extends JobEvent ? Omit<E, 'seq' | 'attempt'> : never) : never;
 
 export interface EventPublisher {
-  /** Numbers the event and queues it; queued events leave in one pipeline on the next tick. */
+  /** Numbers the event and queues it for the next flush. */
   publish(jobId: string, attempt: number, event: Unnumbered): void;
-  /** Resolves once everything queued so far has reached Redis. */
+  /** Sends everything queued now; resolves once it has reached Redis. */
   flush(): Promise<void>;
-  /** Forgets a job's sequence counter once its last event is queued. */
+  /** Forgets a job's counters once its last event is queued. */
   forget(jobId: string): void;
 }
 
 /**
- * Publishes job events on their channels. Text deltas of one choice queued in the same tick are
- * merged into one event, so under load a flush carries many tokens per message while the first
- * token of a quiet job still leaves at once.
+ * Publishes job events on their channels, one message (a JSON array) per job per flush. A job's
+ * first text and its final events leave at the next tick; later text deltas are merged for up to
+ * `coalesceMs`, so under load a message carries many tokens while the first token never waits.
  */
-export function createEventPublisher(redis: Redis, names: RedisNames): EventPublisher {
+export function createEventPublisher(redis: Redis, names: RedisNames, coalesceMs: number): EventPublisher {
   const pending = new Map<string, JobEvent[]>();
   const sequence = new Map<string, number>();
-  let scheduled: Promise<void> | undefined;
+  const sentText = new Set<string>();
+  let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  let timerAt = Infinity;
+  let inFlight: Promise<unknown> = Promise.resolve();
 
-  async function send(): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    scheduled = undefined;
-    if (pending.size === 0) return;
+  function send(): Promise<void> {
+    if (timer) (timerAt === 0 ? clearImmediate : clearTimeout)(timer as never);
+    timer = undefined;
+    timerAt = Infinity;
+    if (pending.size === 0) return inFlight.then(() => undefined);
     const pipeline = redis.pipeline();
     for (const [jobId, events] of pending) pipeline.publish(names.jobChannel(jobId), JSON.stringify(events));
     pending.clear();
-    await pipeline.exec();
+    inFlight = pipeline.exec();
+    return inFlight.then(() => undefined);
+  }
+
+  function scheduleIn(delayMs: number): void {
+    const at = delayMs === 0 ? 0 : Date.now() + delayMs;
+    if (at >= timerAt) return;
+    if (timer) (timerAt === 0 ? clearImmediate : clearTimeout)(timer as never);
+    timerAt = at;
+    timer = delayMs === 0 ? setImmediate(send) : setTimeout(send, delayMs);
   }
 
   return {
@@ -44,9 +57,15 @@ export function createEventPublisher(redis: Redis, names: RedisNames): EventPubl
         queued.push({ ...event, seq, attempt } as JobEvent);
       }
       pending.set(jobId, queued);
-      scheduled ??= send();
+      const firstText = event.type === 'text-delta' && !sentText.has(jobId);
+      if (firstText) sentText.add(jobId);
+      const urgent = firstText || (event.type !== 'text-delta' && event.type !== 'tool-call-delta');
+      scheduleIn(urgent ? 0 : coalesceMs);
     },
-    flush: () => scheduled ?? Promise.resolve(),
-    forget: (jobId) => sequence.delete(jobId),
+    flush: send,
+    forget(jobId) {
+      sequence.delete(jobId);
+      sentText.delete(jobId);
+    },
   };
 }

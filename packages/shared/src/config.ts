@@ -30,6 +30,7 @@ export const configSchema = z.object({
 
   WORKER_TOKEN_BUDGET: positiveInt.default(32 * 512),
   MICROBATCH_WINDOW_MS: nonNegativeInt.default(2),
+  STREAM_COALESCE_MS: nonNegativeInt.default(10),
   JOB_LOCK_MS: positiveInt.default(10_000),
   STALLED_INTERVAL_MS: positiveInt.default(5_000),
   HEARTBEAT_INTERVAL_MS: positiveInt.default(2_000),

@@ -47,13 +47,12 @@ export function createJobClient(redis: Redis, channels: JobChannels, config: Con
   const depth = (model: string) => queueOf(model).getJobCountByTypes('wait', 'prioritized');
 
   async function admit(job: GenerationJob): Promise<void> {
-    if ((await depth(job.model)) >= config.MAX_QUEUED_REQUESTS) {
-      throw new RateLimitError(`The queue of model '${job.model}' is full; retry shortly.`, 1, 'queue_full');
-    }
-    const queuedTokens = await redis.incrby(names.queuedTokens(job.model), job.reservedTokens);
-    if (queuedTokens > config.MAX_QUEUED_TOKENS) {
+    // Both checks in one round trip (auto-pipelined); the token reservation is undone on refusal.
+    const [waiting, queuedTokens] = await Promise.all([depth(job.model), redis.incrby(names.queuedTokens(job.model), job.reservedTokens)]);
+    if (waiting >= config.MAX_QUEUED_REQUESTS || queuedTokens > config.MAX_QUEUED_TOKENS) {
       await redis.decrby(names.queuedTokens(job.model), job.reservedTokens);
-      throw new RateLimitError(`Too many tokens are queued for model '${job.model}'; retry shortly.`, 1, 'queue_full');
+      const what = waiting >= config.MAX_QUEUED_REQUESTS ? 'The queue' : 'The queued tokens';
+      throw new RateLimitError(`${what} of model '${job.model}' is full; retry shortly.`, 1, 'queue_full');
     }
   }
 
