@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asyncJobKeys, type AsyncJobObject } from '@spool/shared';
-import { MODEL, REDIS_URL, startInProcessWorker, startSpool, type InProcessWorker, type Spool } from './helpers/spool-harness.js';
+import { MODEL, REDIS_URL, startInProcessWorker, startSpool, startWorkerProcess, type InProcessWorker, type Spool } from './helpers/spool-harness.js';
 
 type Chunk = { sequence_number: number; object: string; choices: { index: number; delta?: { content?: string | null }; text?: string }[] };
 type ChatResult = { object: string; choices: { message: { content: string }; finish_reason: string }[]; usage: { completion_tokens: number } };
@@ -185,5 +185,42 @@ describe('async job retention', () => {
     expect(await redis.keys(`${spool.config.REDIS_PREFIX}:*${job.id}*`)).toEqual([]);
     await expect(spool.client.get(`/jobs/${job.id}`)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     expect(((await spool.client.get('/jobs')) as { data: unknown[] }).data).toEqual([]);
+  });
+});
+
+describe('async jobs when a worker dies', () => {
+  let spool: Spool;
+  let worker: InProcessWorker | undefined;
+
+  beforeAll(async () => {
+    spool = await startSpool();
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await spool?.close();
+  });
+
+  it('re-runs the job on another worker; its event stream marks the re-run with a reset event and then carries the final answer', async () => {
+    const child = startWorkerProcess(spool.env);
+    try {
+      await spool.waitForWorkers(1);
+      const job = (await spool.client.chat.completions.create(
+        { model: MODEL, messages: story('Tell me a long story'), max_tokens: 300, temperature: 1 },
+        { headers: { Prefer: 'respond-async' } },
+      )) as unknown as AsyncJobObject;
+      const head = await readEvents(spool.client, job.id, { stopAfter: 5 });
+      child.kill('SIGKILL');
+      worker = await startInProcessWorker(spool.config);
+      const done = await waitForStatus(spool.client, job.id, ended, 45_000);
+      expect(done.status).toBe('completed');
+      const rest = await readEvents(spool.client, job.id, { headers: { 'Last-Event-ID': String(head.at(-1)!.sequence_number) } });
+      const all = [...head, ...rest];
+      expectConsecutive(all, 0);
+      const reset = all.findLastIndex((chunk) => chunk.object === 'job.reset');
+      expect(reset).toBeGreaterThan(0);
+      expect(all.slice(reset + 1).map(chunkText).join('')).toBe((done.result as ChatResult).choices[0]!.message.content);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
