@@ -6,6 +6,7 @@ import { requestLog } from './middleware/request-log.js';
 import { chatCompletionsRouter } from './routes/chat-completions.js';
 import { completionsRouter } from './routes/completions.js';
 import { healthRouter } from './routes/health.js';
+import { jobsRouter } from './routes/jobs.js';
 import { modelsRouter } from './routes/models.js';
 
 /** The Express app with every route; no `listen()`, so tests can drive it in-process. */
@@ -19,6 +20,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(modelsRouter(deps));
   app.use(chatCompletionsRouter(deps));
   app.use(completionsRouter(deps));
+  app.use(jobsRouter(deps));
   app.use((req) => {
     throw new NotFoundError(`Unknown route ${req.method} ${req.path}.`, 'unknown_route');
   });

@@ -25,7 +25,7 @@ function recordingRedis() {
 describe('event publisher', () => {
   it('sends the first token at the next tick and merges later deltas', async () => {
     const { redis, messages } = recordingRedis();
-    const publisher = createEventPublisher(redis, redisNames('t'), 30);
+    const publisher = createEventPublisher(redis, redisNames('t'), { coalesceMs: 30 });
     publisher.publish('j', 1, { type: 'text-delta', choice: 0, text: 'Once' });
     await new Promise((resolve) => setImmediate(resolve));
     expect(messages).toHaveLength(1);
@@ -40,7 +40,7 @@ describe('event publisher', () => {
 
   it('sends end events at once, in order, with consecutive sequence numbers', async () => {
     const { redis, messages } = recordingRedis();
-    const publisher = createEventPublisher(redis, redisNames('t'), 1000);
+    const publisher = createEventPublisher(redis, redisNames('t'), { coalesceMs: 1000 });
     publisher.publish('j', 2, { type: 'text-delta', choice: 0, text: 'a' });
     await new Promise((resolve) => setImmediate(resolve));
     publisher.publish('j', 2, { type: 'text-delta', choice: 0, text: 'b' });

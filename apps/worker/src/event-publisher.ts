@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { JobEvent, RedisNames } from '@spool/shared';
+import { asyncJobKeys, eventLogEntryId, eventLogSequence, type JobEvent, type RedisNames } from '@spool/shared';
 
 type Unnumbered = JobEvent extends infer E ? (E extends JobEvent ? Omit<E, 'seq' | 'attempt'> : never) : never;
 
@@ -10,6 +10,22 @@ export interface EventPublisher {
   flush(): Promise<void>;
   /** Forgets a job's counters once its last event is queued. */
   forget(jobId: string): void;
+  /**
+   * Also appends the job's events to its async-job event log from now on, numbered on from the
+   * log's last entry (a re-run after a worker died continues the same log).
+   */
+  openLog(jobId: string): Promise<void>;
+}
+
+export interface EventLogOptions {
+  retentionS: number;
+  maxEvents: number;
+}
+
+export interface EventPublisherOptions {
+  /** How long later text deltas of a job may be merged into one message. */
+  coalesceMs: number;
+  log?: EventLogOptions;
 }
 
 /**
@@ -17,21 +33,40 @@ export interface EventPublisher {
  * first text and its final events leave at the next tick; later text deltas are merged for up to
  * `coalesceMs`, so under load a message carries many tokens while the first token never waits.
  */
-export function createEventPublisher(redis: Redis, names: RedisNames, coalesceMs: number): EventPublisher {
+export function createEventPublisher(redis: Redis, names: RedisNames, options: EventPublisherOptions): EventPublisher {
+  const { coalesceMs, log } = options;
   const pending = new Map<string, JobEvent[]>();
   const sequence = new Map<string, number>();
   const sentText = new Set<string>();
+  /** Next log sequence number of each job whose log is open. */
+  const logged = new Map<string, number>();
+  const keys = asyncJobKeys(names.prefix);
   let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   let timerAt = Infinity;
   let inFlight: Promise<unknown> = Promise.resolve();
 
-  function send(): Promise<void> {
+  function cancelTimer(): void {
     if (timer) (timerAt === 0 ? clearImmediate : clearTimeout)(timer as never);
     timer = undefined;
     timerAt = Infinity;
+  }
+
+  function send(): Promise<void> {
+    cancelTimer();
     if (pending.size === 0) return inFlight.then(() => undefined);
     const pipeline = redis.pipeline();
-    for (const [jobId, events] of pending) pipeline.publish(names.jobChannel(jobId), JSON.stringify(events));
+    for (const [jobId, events] of pending) {
+      pipeline.publish(names.jobChannel(jobId), JSON.stringify(events));
+      const next = logged.get(jobId);
+      if (next === undefined || !log) continue;
+      events.forEach((event, index) => {
+        // Explicit ids make a write from a second, stale worker fail instead of interleaving.
+        pipeline.xadd(keys.eventLog(jobId), 'MAXLEN', '~', log.maxEvents, eventLogEntryId(next + index), 'event', JSON.stringify(event));
+      });
+      logged.set(jobId, next + events.length);
+      pipeline.expire(keys.eventLog(jobId), log.retentionS);
+      pipeline.expire(keys.record(jobId), log.retentionS);
+    }
     pending.clear();
     inFlight = pipeline.exec();
     return inFlight.then(() => undefined);
@@ -40,7 +75,7 @@ export function createEventPublisher(redis: Redis, names: RedisNames, coalesceMs
   function scheduleIn(delayMs: number): void {
     const at = delayMs === 0 ? 0 : Date.now() + delayMs;
     if (at >= timerAt) return;
-    if (timer) (timerAt === 0 ? clearImmediate : clearTimeout)(timer as never);
+    cancelTimer();
     timerAt = at;
     timer = delayMs === 0 ? setImmediate(send) : setTimeout(send, delayMs);
   }
@@ -66,6 +101,11 @@ export function createEventPublisher(redis: Redis, names: RedisNames, coalesceMs
     forget(jobId) {
       sequence.delete(jobId);
       sentText.delete(jobId);
+      logged.delete(jobId);
+    },
+    async openLog(jobId) {
+      const [last] = await redis.xrevrange(keys.eventLog(jobId), '+', '-', 'COUNT', 1);
+      logged.set(jobId, last ? eventLogSequence(last[0]) + 1 : 0);
     },
   };
 }

@@ -41,7 +41,10 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const { config, engine, redis, subscriber, logger } = deps;
   const names = redisNames(config.REDIS_PREFIX);
   const id = `${engine.model.id}-${randomUUID().slice(0, 8)}`;
-  const publisher = createEventPublisher(redis, names, config.STREAM_COALESCE_MS);
+  const publisher = createEventPublisher(redis, names, {
+    coalesceMs: config.STREAM_COALESCE_MS,
+    log: { retentionS: config.JOB_RETENTION_S, maxEvents: config.JOB_EVENT_LOG_MAX },
+  });
   const scheduler = createScheduler({
     slots: engine.model.slots,
     tokenBudget: config.WORKER_TOKEN_BUDGET,
@@ -62,6 +65,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
       publisher.publish(jobId, attempt, { type: 'error', status: error.status, error: error.toJSON().error });
       return publisher.flush().then(() => new UnrecoverableError(error.message));
     };
+    if (data.eventLog) await publisher.openLog(jobId);
     // Not awaited: the queued-token counter must not delay the first token.
     if (attempt === 1) void redis.decrby(names.queuedTokens(data.model), data.reservedTokens).catch(() => undefined);
     if (Date.now() > data.deadlineAt) {

@@ -25,6 +25,15 @@ export interface JobClient {
    * `error`. Ending the iteration early (or aborting `signal`) cancels the job.
    */
   submit(jobId: string, job: GenerationJob, options: SubmitOptions): AsyncIterable<JobEvent>;
+  /**
+   * Admits a job to its model's bounded queue and adds it without listening: an async job, whose
+   * events the worker writes to the job's log. BullMQ drops the job's data once it ends.
+   */
+  enqueue(jobId: string, job: GenerationJob, priority: number): Promise<void>;
+  /** Removes a job that has not started (true), or asks the worker running it to abort it (false). */
+  cancel(model: string, jobId: string): Promise<boolean>;
+  /** Where a job is in its queue (`waiting`, `prioritized`, `active`, …; `unknown` once gone). */
+  state(model: string, jobId: string): Promise<string>;
   /** Waiting jobs per model queue. */
   depth(model: string): Promise<number>;
   close(): Promise<void>;
@@ -119,6 +128,17 @@ export function createJobClient(redis: Redis, channels: JobChannels, config: Con
 
   return {
     submit,
+    async enqueue(jobId, data, priority) {
+      await admit(data);
+      await queueOf(data.model).add('generate', data, { jobId, priority, removeOnComplete: true, removeOnFail: true });
+    },
+    async cancel(model, jobId) {
+      const job = await queueOf(model).getJob(jobId);
+      if (job && (await removeIfWaiting(job))) return true;
+      await redis.publish(names.cancelChannel, jobId);
+      return false;
+    },
+    state: (model, jobId) => queueOf(model).getJobState(jobId),
     depth,
     async close() {
       await Promise.all([...queues.values()].map((queue) => queue.close()));

@@ -5,7 +5,7 @@ import { chatFormat } from '../respond/formats.js';
 import { chatJob } from '../translate.js';
 import { generateHandler, type GenerateEndpoint } from './generate.js';
 
-const chat: GenerateEndpoint<ChatCompletionRequest> = {
+export const chat: GenerateEndpoint<ChatCompletionRequest> = {
   idPrefix: 'chatcmpl',
   parse: (body) => chatCompletionRequestSchema.parse(body),
   model: (body) => body.model,

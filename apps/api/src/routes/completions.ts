@@ -5,7 +5,7 @@ import { completionFormat } from '../respond/formats.js';
 import { completionJob } from '../translate.js';
 import { generateHandler, type GenerateEndpoint } from './generate.js';
 
-const completions: GenerateEndpoint<CompletionRequest> = {
+export const completions: GenerateEndpoint<CompletionRequest> = {
   idPrefix: 'cmpl',
   parse: (body) => completionRequestSchema.parse(body),
   model: (body) => body.model,

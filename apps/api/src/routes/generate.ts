@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { GenerationJob } from '@spool/shared';
 import type { ApiDeps } from '../deps.js';
+import { respondAsync, wantsBackground } from '../jobs/background.js';
 import { jobOutput } from '../respond/job-output.js';
 import type { ResponseFormat, ResponseMeta } from '../respond/formats.js';
 import { relay } from '../respond/relay.js';
@@ -26,14 +27,19 @@ export function generateHandler<Body>(deps: ApiDeps, endpoint: GenerateEndpoint<
     const { spec, contextLength } = resolveModel(deps, endpoint.model(body));
     res.locals.model = spec.id;
     const stream = endpoint.stream(body, req);
+    const background = wantsBackground(req);
     const id = `${endpoint.idPrefix}-${randomUUID().replaceAll('-', '')}`;
     const job = endpoint.toJob(body, {
       requestId: res.locals.requestId,
       model: spec.id,
       contextLength,
-      stream,
-      maxQueueWaitMs: deps.config.MAX_QUEUE_WAIT_MS,
+      stream: stream && !background,
+      // A background job may wait as long as its record is kept.
+      maxQueueWaitMs: background ? deps.config.JOB_RETENTION_S * 1000 : deps.config.MAX_QUEUE_WAIT_MS,
     });
+    if (background) {
+      return respondAsync(deps, req, res, { idPrefix: endpoint.idPrefix, requestedModel: endpoint.model(body), body, stream, job });
+    }
     const clientGone = new AbortController();
     res.on('close', () => clientGone.abort());
     const events = deps.jobs.submit(id, job, { signal: clientGone.signal });
