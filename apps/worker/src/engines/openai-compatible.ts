@@ -50,6 +50,18 @@ function translateError(error: unknown): Error {
   return new EngineLostError(`The engine's server went away: ${(error as Error)?.message ?? String(error)}`);
 }
 
+/**
+ * fetch for the SDK that gives error bodies OpenAI's `{error: {...}}` shape: older vLLM answers
+ * `{object: "error", message, ...}` flat, which the SDK would report as "(no body)".
+ */
+async function normalizingFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const response = await fetch(input, init);
+  if (response.ok || !response.headers.get('content-type')?.includes('json')) return response;
+  const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+  const wrapped = body && typeof body === 'object' && !('error' in body) ? { error: body } : body;
+  return new Response(JSON.stringify(wrapped ?? {}), { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
 type Delta = { content?: string | null; tool_calls?: { index: number; id?: string; function?: { name?: string; arguments?: string } }[] };
 type Choice = { index: number; text?: string; delta?: Delta; finish_reason?: string | null };
 type Chunk = { choices?: Choice[]; usage?: { prompt_tokens: number; completion_tokens: number } | null };
@@ -67,7 +79,7 @@ export function createOpenAICompatibleEngine(options: OpenAICompatibleOptions): 
   const clientFor = (baseURL: string) => {
     let client = clients.get(baseURL);
     if (!client) {
-      client = new OpenAI({ baseURL, apiKey: options.apiKey ?? 'none', defaultHeaders: options.headers, maxRetries: 0, timeout: 24 * 3600_000 });
+      client = new OpenAI({ baseURL, apiKey: options.apiKey ?? 'none', defaultHeaders: options.headers, fetch: normalizingFetch, maxRetries: 0, timeout: 24 * 3600_000 });
       clients.set(baseURL, client);
     }
     return client;
@@ -112,6 +124,8 @@ export function createOpenAICompatibleEngine(options: OpenAICompatibleOptions): 
         if (signal.aborted || error instanceof APIUserAbortError) throw signal.reason ?? error;
         throw translateError(error);
       }
+      // The SDK ends the iteration quietly when its request is aborted.
+      if (signal.aborted) throw signal.reason;
       if (finishReason === undefined) throw new EngineLostError('The upstream stream ended without a finish reason.');
       // Servers that ignore stream_options send no usage: count a token per chunk, as vLLM streams them.
       const promptTokens = usage?.prompt_tokens ?? estimateTokens(request);
