@@ -6,6 +6,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // Projects with different maxWorkers need their own group, or `vitest run` refuses to start.
+          sequence: { groupOrder: 0 },
           include: ['apps/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'bin/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
         },
@@ -13,6 +15,7 @@ export default defineConfig({
       {
         test: {
           name: 'int',
+          sequence: { groupOrder: 1 },
           include: ['test/**/*.int.test.ts', 'apps/*/src/**/*.int.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
