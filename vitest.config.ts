@@ -6,8 +6,9 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // Projects with different maxWorkers need their own group, or `vitest run` refuses to start.
           sequence: { groupOrder: 0 },
-          include: ['apps/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'bin/**/*.test.ts'],
+          include: ['apps/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'bin/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
         },
       },

@@ -95,14 +95,14 @@ describe('queue faults: aborts, dead workers, bounds, shutdown', () => {
   });
 
   it('refuses at once with 429 and Retry-After when the queue is full, and drops requests that wait too long with 503', async () => {
-    spool = await startSpool({ MAX_QUEUED_REQUESTS: '2', MAX_QUEUE_WAIT_MS: '700' });
+    spool = await startSpool({ MAX_QUEUED_REQUESTS: '2', MAX_QUEUE_WAIT_MS: '1500' });
     // A worker that announces itself but never pulls: requests pile up in the queue.
     const redis = new Redis(REDIS_URL);
     const names = redisNames(spool.config.REDIS_PREFIX);
     await redis.hset(names.workers, 'idle', JSON.stringify({ workerId: 'idle', model: MODEL, contextLength: 512, slots: 1, seenAt: Date.now() + 60_000 }));
     await spool.api.deps.registry.refresh();
     const waiting = [1, 2].map(() => spool!.client.chat.completions.create({ ...long, max_tokens: 4 }).catch((error) => error));
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    while ((await spool.api.deps.jobs.depth(MODEL)) < 2) await new Promise((resolve) => setTimeout(resolve, 10));
     const refused = await fetch(`${spool.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

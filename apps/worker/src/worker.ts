@@ -12,6 +12,7 @@ import {
   type GenerationResult,
   type Logger,
 } from '@spool/shared';
+import { EngineLostError } from './engines/engine-lost-error.js';
 import { createEventPublisher } from './event-publisher.js';
 import { runJob } from './run-job.js';
 import { createScheduler } from './scheduler.js';
@@ -35,6 +36,8 @@ export interface RunningWorker {
 }
 
 const SHUTDOWN = 'shutdown';
+/** A job whose engine died under it this many times fails instead of going back to the queue. */
+const ENGINE_LOST_ATTEMPTS = 3;
 
 /** A BullMQ consumer of one model's queue that pulls only what its engine can start. */
 export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
@@ -77,7 +80,9 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
     try {
       const release = await scheduler.admit({ slots: data.inputs.length, tokens: data.reservedTokens }, controller.signal);
       try {
-        const result = await runJob(engine, publisher, jobId, attempt, data, controller.signal);
+        // The queue priority rides along for engines that schedule by it (vLLM).
+        const inputs = data.inputs.map((input) => ({ ...input, priority: input.priority ?? job.priority }));
+        const result = await runJob(engine, publisher, jobId, attempt, { ...data, inputs }, controller.signal);
         if (controller.signal.aborted) throw controller.signal.reason;
         publisher.publish(jobId, attempt, { type: 'done', usage: result.usage });
         await publisher.flush();
@@ -86,13 +91,16 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
         release();
       }
     } catch (error) {
-      if (controller.signal.reason === SHUTDOWN && token) {
-        // Hand the job back so another worker runs it from the start.
+      const engineLost = error instanceof EngineLostError && !controller.signal.aborted;
+      if (engineLost) logger.warn({ err: error, jobId, attempt }, 'engine lost under a job');
+      if ((controller.signal.reason === SHUTDOWN || (engineLost && attempt < ENGINE_LOST_ATTEMPTS)) && token) {
+        // Hand the job back so a worker (this one once its engine is back, or another) runs it from the start.
         await job.moveToWait(token);
         throw new WaitingError();
       }
       if (controller.signal.aborted) throw await fail(new SpoolError(499, 'The request was cancelled.', 'invalid_request_error', 'cancelled'));
       if (error instanceof SpoolError) throw await fail(error);
+      if (engineLost) throw await fail(new UnavailableError('The engine failed repeatedly while running this request.', 'engine_unavailable'));
       logger.error({ err: error, jobId }, 'generation failed');
       throw await fail(new InternalError());
     } finally {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { jobsSettings } from './settings/jobs.js';
+import { gpuSettings } from './settings/gpu.js';
 
 const flag = z
   .union([z.boolean(), z.string()])
@@ -43,6 +44,7 @@ export const configSchema = z.object({
   MAX_QUEUE_WAIT_MS: positiveInt.default(60_000),
   BODY_LIMIT: z.string().default('1mb'),
   ...jobsSettings,
+  ...gpuSettings,
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -51,6 +51,9 @@ export interface WorkerAnnouncement {
   memoryKind: 'vram' | 'ram';
   generatedTokens: number;
   gpus: string[];
+  /** Per-GPU memory and KV-cache use, where the engine reports them. */
+  gpuMemory?: { index: string; usedBytes: number; totalBytes: number }[];
+  kvCacheUsage?: number;
   pid: number;
   seenAt: number;
 }
