@@ -46,6 +46,8 @@ export interface RequestMetrics {
 const percentile = (sorted: number[], fraction: number) =>
   sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
 
+const DURATION_SAMPLES = 10_000;
+
 export function createRequestMetrics(): RequestMetrics {
   const prometheus = createPrometheusMetrics();
   const history = createHistory();
@@ -56,6 +58,7 @@ export function createRequestMetrics(): RequestMetrics {
   let promptTokens = 0;
   let tokensGenerated = 0;
   let durations: number[] = [];
+  let seen = 0;
   return {
     prometheus,
     history,
@@ -79,13 +82,17 @@ export function createRequestMetrics(): RequestMetrics {
       }
       promptTokens += entry.promptTokens;
       tokensGenerated += entry.completionTokens;
-      durations.push(entry.durationMs);
+      // A reservoir: bounded memory even when no metrics log line ever takes a snapshot.
+      seen += 1;
+      if (durations.length < DURATION_SAMPLES) durations.push(entry.durationMs);
+      else if (Math.random() < DURATION_SAMPLES / seen) durations[Math.floor(Math.random() * DURATION_SAMPLES)] = entry.durationMs;
       prometheus.observe(entry);
       history.record({ at, status: entry.status, completionTokens: entry.completionTokens, ttftMs: entry.ttftMs, cache: entry.cache });
     },
     snapshot() {
       const sorted = durations.sort((a, b) => a - b);
       durations = [];
+      seen = 0;
       return {
         requests,
         errors,

@@ -1,11 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.js';
 import { dashboardData } from '../admin/dashboard-data.js';
+import { createQueueBoard } from '../admin/queue-board.js';
 import { describeMount, describeRoute } from '../openapi/registry.js';
 import { queueSetOf } from '../queue/queue-set.js';
 
@@ -68,10 +66,6 @@ describeMount({ path: '/admin/queues', summary: 'BullMQ board (queues and jobs)'
 
 /** The operator's pages, under ADMIN_PATH_PREFIXES: the live dashboard and the BullMQ board. */
 export function adminRouter(deps: ApiDeps): Router {
-  const queues = queueSetOf(deps);
-  const serverAdapter = new ExpressAdapter().setBasePath('/admin/queues');
-  const board = createBullBoard({ queues: queues.list().map((entry) => new BullMQAdapter(entry.queue)), serverAdapter });
-  queues.onAdd((entry) => board.addQueue(new BullMQAdapter(entry.queue)));
   return Router()
     .get('/dashboard', (_req, res) => {
       res.sendFile('index.html', { root: staticDir });
@@ -80,5 +74,5 @@ export function adminRouter(deps: ApiDeps): Router {
       res.set('Cache-Control', 'no-store').json(await dashboardData(deps));
     })
     .use('/dashboard', express.static(staticDir, { index: false }))
-    .use('/admin/queues', serverAdapter.getRouter());
+    .use('/admin/queues', createQueueBoard(queueSetOf(deps), '/admin/queues'));
 }
