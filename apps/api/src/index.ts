@@ -1,3 +1,5 @@
 export { createApp } from './app.js';
 export { startApi, type RunningApi } from './server.js';
 export type { ApiDeps } from './deps.js';
+export { ADMIN_PATH_PREFIXES } from './routes/admin.js';
+export { describeRoute, describeMount } from './openapi/registry.js';

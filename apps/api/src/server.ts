@@ -6,6 +6,7 @@ import type { ApiDeps } from './deps.js';
 import { startMetricsLog } from './metrics-log.js';
 import { createJobChannels } from './queue/job-channel.js';
 import { createJobClient } from './queue/job-client.js';
+import { closeQueueSet } from './queue/queue-set.js';
 import { createRequestMetrics } from './request-metrics.js';
 import { createWorkerRegistry } from './worker-registry.js';
 
@@ -46,6 +47,7 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await deps.jobs.close();
+      await closeQueueSet(deps);
       subscriber.disconnect();
       redis.disconnect();
     },
