@@ -34,12 +34,12 @@ describe('disk level (L3)', () => {
     let clock = 1000;
     const level = open({ maxBytes: 300, now: () => clock });
     for (const key of ['a', 'b', 'c']) {
-      clock += 1;
+      clock += 1000;
       level.set(key, 'm', Buffer.alloc(100, key));
     }
-    clock += 1;
+    clock += 1000;
     expect(level.get('a')).toBeDefined();
-    clock += 1;
+    clock += 1000;
     level.set('d', 'm', Buffer.alloc(100, 'd'));
     expect(level.get('b')).toBeUndefined();
     expect(level.get('a')).toBeDefined();

@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
 
+const TOUCH_GRANULARITY_MS = 1000;
+
 export interface DiskLevel {
   get(key: string): Buffer | undefined;
   set(key: string, model: string, bytes: Buffer): void;
@@ -43,7 +45,7 @@ export function createDiskLevel(options: DiskLevelOptions): DiskLevel {
     CREATE INDEX IF NOT EXISTS entries_expires ON entries (expires_at);
     CREATE INDEX IF NOT EXISTS entries_model ON entries (model);`);
   const statements = {
-    get: db.prepare<[string], { value: Buffer; expires_at: number }>('SELECT value, expires_at FROM entries WHERE key = ?'),
+    get: db.prepare<[string], { value: Buffer; expires_at: number; accessed_at: number }>('SELECT value, expires_at, accessed_at FROM entries WHERE key = ?'),
     touch: db.prepare('UPDATE entries SET accessed_at = ? WHERE key = ?'),
     size: db.prepare<[string], { size: number }>('SELECT size FROM entries WHERE key = ?'),
     set: db.prepare('INSERT OR REPLACE INTO entries (key, model, value, size, expires_at, accessed_at) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -97,7 +99,8 @@ export function createDiskLevel(options: DiskLevelOptions): DiskLevel {
         remove(key);
         return undefined;
       }
-      statements.touch.run(now(), key);
+      // Last use to the second is enough for LRU, and spares a write on most reads of a hot entry.
+      if (now() - row.accessed_at >= TOUCH_GRANULARITY_MS) statements.touch.run(now(), key);
       return row.value;
     },
     set(key, model, bytes) {
