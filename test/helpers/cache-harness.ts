@@ -20,7 +20,8 @@ export interface CacheSpool {
 /** An API with the cache on (its own data dir for L3) and an in-process worker on the real model. */
 export async function startCacheSpool(overrides: Record<string, string> = {}): Promise<CacheSpool> {
   const dataDir = mkdtempSync(join(tmpdir(), 'spool-cache-'));
-  const spool = await startSpool({ CACHE_POLICY: 'deterministic', SPOOL_DATA_DIR: dataDir, ...overrides });
+  // A generous L2 timeout: on a loaded 2-core machine a slow Redis reply must not turn an L2 hit into L3.
+  const spool = await startSpool({ CACHE_POLICY: 'deterministic', SPOOL_DATA_DIR: dataDir, CACHE_L2_TIMEOUT_MS: '2000', ...overrides });
   const worker = await startInProcessWorker(spool.config);
   await spool.waitForWorkers(1);
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
