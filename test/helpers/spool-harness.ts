@@ -25,6 +25,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     STALLED_INTERVAL_MS: '1000',
     HEARTBEAT_INTERVAL_MS: '300',
     HEARTBEAT_TIMEOUT_MS: '2000',
+    // Tests that repeat a request expect a generation each time; cache tests turn the cache on.
+    CACHE_POLICY: 'off',
     ...overrides,
   };
 }

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { createLogger, loadModelSpecs, type Config, type Logger } from '@spool/shared';
 import { createApp } from './app.js';
+import { createResponseCache } from './cache/response-cache.js';
 import type { ApiDeps } from './deps.js';
 import { startMetricsLog } from './metrics-log.js';
 import { createJobChannels } from './queue/job-channel.js';
@@ -23,14 +24,16 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
   const subscriber = redis.duplicate();
   const registry = createWorkerRegistry(redis, config);
   await registry.refresh();
+  const models = loadModelSpecs(config);
   const deps: ApiDeps = {
     config,
     logger,
     redis,
-    models: loadModelSpecs(config),
+    models,
     jobs: createJobClient(redis, createJobChannels(subscriber), config),
     registry,
     metrics: createRequestMetrics(),
+    cache: config.CACHE_POLICY === 'off' ? undefined : createResponseCache({ config, logger, models: () => deps.models.map((spec) => spec.id) }),
   };
   const server = createApp(deps).listen(config.API_PORT, config.API_HOST);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
@@ -48,6 +51,7 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await deps.jobs.close();
       await closeQueueSet(deps);
+      await deps.cache?.close();
       subscriber.disconnect();
       redis.disconnect();
     },

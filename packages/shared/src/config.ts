@@ -3,6 +3,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { jobsSettings } from './settings/jobs.js';
 import { gpuSettings } from './settings/gpu.js';
+import { cacheSettings } from './settings/cache.js';
 
 const flag = z
   .union([z.boolean(), z.string()])
@@ -45,6 +46,7 @@ export const configSchema = z.object({
   BODY_LIMIT: z.string().default('1mb'),
   ...jobsSettings,
   ...gpuSettings,
+  ...cacheSettings,
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -42,6 +42,7 @@ export const chat: GenerateEndpoint<ChatCompletionRequest> = {
   includeUsage: (body) => body.stream_options?.include_usage === true,
   toJob: chatJob,
   format: (meta) => chatFormat(meta),
+  cacheDefaults: { temperature: 1, top_p: 1, n: 1, presence_penalty: 0, frequency_penalty: 0, stop: [] },
 };
 
 /** `POST /v1/chat/completions` and its always-streamed alias `/v1/chat/completions/stream`. */

@@ -25,6 +25,7 @@ export const completions: GenerateEndpoint<CompletionRequest> = {
   stream: (body) => body.stream === true,
   includeUsage: (body) => body.stream_options?.include_usage === true,
   toJob: completionJob,
+  cacheDefaults: { temperature: 1, top_p: 1, n: 1, presence_penalty: 0, frequency_penalty: 0, stop: [], max_tokens: 16, echo: false },
   format: (meta, body) => {
     if (!body.echo) return completionFormat(meta);
     const prompts = typeof body.prompt === 'string' ? [body.prompt] : body.prompt;
