@@ -3,7 +3,7 @@
  * The `spool` command line. Each subcommand lives in ./commands/<name>.ts and exports `run(argv)`.
  *   spool start            API + one worker on the embedded default (starts a private Redis if needed)
  *   spool api              the API tier alone
- *   spool worker [--model ID] [--gpus 0,1]   one worker
+ *   spool worker [--model ID] [--gpus 0,1]   one worker pinned to those GPUs (or WORKER_MODEL, WORKER_GPUS)
  *   spool token create --sub S --scope "generate" --ttl 30d   mint a JWT with JWT_SECRET_KEY
  */
 import { ConfigError } from '@spool/shared';

@@ -61,6 +61,9 @@ const cases: Case[] = [
   { name: 'a generate token on /v1/batches', token: GOOD, method: 'GET', path: '/v1/batches', status: 403, code: 'insufficient_scope' },
   { name: 'a generate token on /v1/functions', token: GOOD, method: 'GET', path: '/v1/functions', status: 403, code: 'insufficient_scope' },
   { name: 'a generate token on /metrics', token: GOOD, method: 'GET', path: '/metrics', status: 403, code: 'insufficient_scope' },
+  { name: 'a generate token on the dashboard\'s data', token: GOOD, method: 'GET', path: '/dashboard/data', status: 403, code: 'insufficient_scope' },
+  { name: 'no token on the dashboard\'s data', token: null, method: 'GET', path: '/dashboard/data', status: 401, code: 'missing_api_key' },
+  { name: 'a generate token on another tenant\'s job', token: GOOD, method: 'GET', path: '/v1/jobs/job_doesnotexist', status: 404, code: 'job_not_found' },
   { name: 'a generate token on /admin (odd case and slashes)', token: GOOD, method: 'GET', path: '//Admin//queues', status: 403, code: 'insufficient_scope' },
   { name: 'a model outside the token\'s models', token: sign(validClaims({ models: ['gpt-4o'] })), status: 403, code: 'model_not_allowed', param: 'model' },
   { name: 'GET a model outside the token\'s models', token: sign(validClaims({ models: ['gpt-4o'] })), method: 'GET', path: `/v1/models/${MODEL}`, status: 403, code: 'model_not_allowed' },
@@ -199,9 +202,11 @@ describe('hostile and broken requests', () => {
     expect(jwks.fetches()).toBe(before + 1);
   });
 
-  it('keeps /health and /ready open and ignores unknown top-level fields', async () => {
-    expect((await fetch(`${hs.url}/health`)).status).toBe(200);
-    expect((await fetch(`${hs.url}/ready`)).status).toBe(200);
+  it('keeps /health, /ready, /docs and the dashboard page open, serves /metrics to admin, and ignores unknown top-level fields', async () => {
+    for (const path of ['/health', '/ready', '/docs', '/openapi.json', '/dashboard']) expect((await fetch(`${hs.url}${path}`)).status, path).toBe(200);
+    const admin = { authorization: `Bearer ${sign(validClaims({ scope: 'admin' }))}` };
+    expect((await fetch(`${hs.url}/metrics`, { headers: admin })).status).toBe(200);
+    expect((await fetch(`${hs.url}/dashboard/data`, { headers: admin })).status).toBe(200);
     const response = await fetch(`${hs.url}${CHAT}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${GOOD}`, 'content-type': 'application/json' },

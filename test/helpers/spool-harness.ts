@@ -28,6 +28,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     // Tests run without tokens and per-IP limits unless they override these (test/security*.int.test.ts does).
     AUTH_DISABLED: 'true',
     RATE_LIMIT_IP_RPM: '0',
+    // Tests that repeat a request expect a generation each time; cache tests turn the cache on.
+    CACHE_POLICY: 'off',
     ...overrides,
   };
 }

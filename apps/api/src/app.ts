@@ -4,9 +4,13 @@ import type { ApiDeps } from './deps.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { requestLog } from './middleware/request-log.js';
 import { securityAfterBody, securityBeforeBody } from './middleware/security.js';
+import { adminRouter } from './routes/admin.js';
 import { chatCompletionsRouter } from './routes/chat-completions.js';
 import { completionsRouter } from './routes/completions.js';
+import { docsRouter } from './routes/docs.js';
 import { healthRouter } from './routes/health.js';
+import { jobsRouter } from './routes/jobs.js';
+import { metricsRouter } from './routes/metrics.js';
 import { modelsRouter } from './routes/models.js';
 
 /** The Express app with every route; no `listen()`, so tests can drive it in-process. */
@@ -22,6 +26,10 @@ export function createApp(deps: ApiDeps): Express {
   app.use(modelsRouter(deps));
   app.use(chatCompletionsRouter(deps));
   app.use(completionsRouter(deps));
+  app.use(jobsRouter(deps));
+  app.use(docsRouter(deps));
+  app.use(metricsRouter(deps));
+  app.use(adminRouter(deps));
   app.use((req) => {
     throw new NotFoundError(`Unknown route ${req.method} ${req.path}.`, 'unknown_route');
   });

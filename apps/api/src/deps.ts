@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { ResponseCache } from './cache/response-cache.js';
 import type { Config, Logger, ModelSpec } from '@spool/shared';
 import type { JobClient } from './queue/job-client.js';
 import type { WorkerRegistry } from './worker-registry.js';
@@ -13,4 +14,6 @@ export interface ApiDeps {
   jobs: JobClient;
   registry: WorkerRegistry;
   metrics: RequestMetrics;
+  /** The response cache; absent, every request generates (deps built by hand in tests). */
+  cache?: ResponseCache;
 }

@@ -15,7 +15,7 @@ export function startMetricsLog(deps: ApiDeps): () => void {
       memoryKind: worker.memoryKind,
       memoryBytes: worker.memoryBytes,
     }));
-    deps.logger.info({ metrics: 'api', ...deps.metrics.snapshot(), queueDepth, workers }, 'metrics');
+    deps.logger.info({ metrics: 'api', ...deps.metrics.snapshot(), queueDepth, workers, cache: deps.cache?.stats() }, 'metrics');
   }, deps.config.METRICS_LOG_INTERVAL_S * 1000);
   timer.unref();
   return () => clearInterval(timer);

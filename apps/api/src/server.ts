@@ -3,10 +3,12 @@ import { Redis } from 'ioredis';
 import { createLogger, loadModelSpecs, type Config, type Logger } from '@spool/shared';
 import { createApp } from './app.js';
 import { checkAuthConfig } from './middleware/security.js';
+import { createResponseCache } from './cache/response-cache.js';
 import type { ApiDeps } from './deps.js';
 import { startMetricsLog } from './metrics-log.js';
 import { createJobChannels } from './queue/job-channel.js';
 import { createJobClient } from './queue/job-client.js';
+import { closeQueueSet } from './queue/queue-set.js';
 import { createRequestMetrics } from './request-metrics.js';
 import { createWorkerRegistry } from './worker-registry.js';
 
@@ -24,14 +26,16 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
   const subscriber = redis.duplicate();
   const registry = createWorkerRegistry(redis, config);
   await registry.refresh();
+  const models = loadModelSpecs(config);
   const deps: ApiDeps = {
     config,
     logger,
     redis,
-    models: loadModelSpecs(config),
+    models,
     jobs: createJobClient(redis, createJobChannels(subscriber), config),
     registry,
     metrics: createRequestMetrics(),
+    cache: config.CACHE_POLICY === 'off' ? undefined : createResponseCache({ config, logger, models: () => deps.models.map((spec) => spec.id) }),
   };
   const server = createApp(deps).listen(config.API_PORT, config.API_HOST);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
@@ -48,6 +52,8 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await deps.jobs.close();
+      await closeQueueSet(deps);
+      await deps.cache?.close();
       subscriber.disconnect();
       redis.disconnect();
     },

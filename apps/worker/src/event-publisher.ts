@@ -1,35 +1,83 @@
 import type { Redis } from 'ioredis';
-import type { JobEvent, RedisNames } from '@spool/shared';
+import { asyncJobKeys, eventLogEntryId, eventLogSequence, type JobEvent, type RedisNames } from '@spool/shared';
 
 type Unnumbered = JobEvent extends infer E ? (E extends JobEvent ? Omit<E, 'seq' | 'attempt'> : never) : never;
 
 export interface EventPublisher {
-  /** Numbers the event and queues it; queued events leave in one pipeline on the next tick. */
+  /** Numbers the event and queues it for the next flush. */
   publish(jobId: string, attempt: number, event: Unnumbered): void;
-  /** Resolves once everything queued so far has reached Redis. */
+  /** Sends everything queued now; resolves once it has reached Redis. */
   flush(): Promise<void>;
-  /** Forgets a job's sequence counter once its last event is queued. */
+  /** Forgets a job's counters once its last event is queued. */
   forget(jobId: string): void;
+  /**
+   * Also appends the job's events to its async-job event log from now on, numbered on from the
+   * log's last entry (a re-run after a worker died continues the same log).
+   */
+  openLog(jobId: string): Promise<void>;
+}
+
+export interface EventLogOptions {
+  retentionS: number;
+  maxEvents: number;
+}
+
+export interface EventPublisherOptions {
+  /** How long later text deltas of a job may be merged into one message. */
+  coalesceMs: number;
+  log?: EventLogOptions;
 }
 
 /**
- * Publishes job events on their channels. Text deltas of one choice queued in the same tick are
- * merged into one event, so under load a flush carries many tokens per message while the first
- * token of a quiet job still leaves at once.
+ * Publishes job events on their channels, one message (a JSON array) per job per flush. A job's
+ * first text and its final events leave at the next tick; later text deltas are merged for up to
+ * `coalesceMs`, so under load a message carries many tokens while the first token never waits.
  */
-export function createEventPublisher(redis: Redis, names: RedisNames): EventPublisher {
+export function createEventPublisher(redis: Redis, names: RedisNames, options: EventPublisherOptions): EventPublisher {
+  const { coalesceMs, log } = options;
   const pending = new Map<string, JobEvent[]>();
   const sequence = new Map<string, number>();
-  let scheduled: Promise<void> | undefined;
+  const sentText = new Set<string>();
+  /** Next log sequence number of each job whose log is open. */
+  const logged = new Map<string, number>();
+  const keys = asyncJobKeys(names.prefix);
+  let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  let timerAt = Infinity;
+  let inFlight: Promise<unknown> = Promise.resolve();
 
-  async function send(): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    scheduled = undefined;
-    if (pending.size === 0) return;
+  function cancelTimer(): void {
+    if (timer) (timerAt === 0 ? clearImmediate : clearTimeout)(timer as never);
+    timer = undefined;
+    timerAt = Infinity;
+  }
+
+  function send(): Promise<void> {
+    cancelTimer();
+    if (pending.size === 0) return inFlight.then(() => undefined);
     const pipeline = redis.pipeline();
-    for (const [jobId, events] of pending) pipeline.publish(names.jobChannel(jobId), JSON.stringify(events));
+    for (const [jobId, events] of pending) {
+      pipeline.publish(names.jobChannel(jobId), JSON.stringify(events));
+      const next = logged.get(jobId);
+      if (next === undefined || !log) continue;
+      events.forEach((event, index) => {
+        // Explicit ids make a write from a second, stale worker fail instead of interleaving.
+        pipeline.xadd(keys.eventLog(jobId), 'MAXLEN', '~', log.maxEvents, eventLogEntryId(next + index), 'event', JSON.stringify(event));
+      });
+      logged.set(jobId, next + events.length);
+      pipeline.expire(keys.eventLog(jobId), log.retentionS);
+      pipeline.expire(keys.record(jobId), log.retentionS);
+    }
     pending.clear();
-    await pipeline.exec();
+    inFlight = pipeline.exec();
+    return inFlight.then(() => undefined);
+  }
+
+  function scheduleIn(delayMs: number): void {
+    const at = delayMs === 0 ? 0 : Date.now() + delayMs;
+    if (at >= timerAt) return;
+    cancelTimer();
+    timerAt = at;
+    timer = delayMs === 0 ? setImmediate(send) : setTimeout(send, delayMs);
   }
 
   return {
@@ -44,9 +92,20 @@ export function createEventPublisher(redis: Redis, names: RedisNames): EventPubl
         queued.push({ ...event, seq, attempt } as JobEvent);
       }
       pending.set(jobId, queued);
-      scheduled ??= send();
+      const firstText = event.type === 'text-delta' && !sentText.has(jobId);
+      if (firstText) sentText.add(jobId);
+      const urgent = firstText || (event.type !== 'text-delta' && event.type !== 'tool-call-delta');
+      scheduleIn(urgent ? 0 : coalesceMs);
     },
-    flush: () => scheduled ?? Promise.resolve(),
-    forget: (jobId) => sequence.delete(jobId),
+    flush: send,
+    forget(jobId) {
+      sequence.delete(jobId);
+      sentText.delete(jobId);
+      logged.delete(jobId);
+    },
+    async openLog(jobId) {
+      const [last] = await redis.xrevrange(keys.eventLog(jobId), '+', '-', 'COUNT', 1);
+      logged.set(jobId, last ? eventLogSequence(last[0]) + 1 : 0);
+    },
   };
 }

@@ -27,6 +27,8 @@ export function startHeartbeat(options: {
       memoryKind: stats.memoryKind,
       generatedTokens: stats.generatedTokens,
       gpus: options.gpus,
+      gpuMemory: stats.gpus,
+      kvCacheUsage: stats.kvCacheUsage,
       pid: process.pid,
       seenAt: Date.now(),
     };

@@ -3,27 +3,30 @@ import { createLogger, findModelSpec, loadConfig, loadModelSpecs } from '@spool/
 import { createEngineForModel } from './create-engine.js';
 import { createWorker } from './worker.js';
 
-/** Starts one worker for one model (`--model ID` or the first configured) and runs until a signal. */
+/** The value after `--name` in argv, if the flag is there. */
+const flag = (argv: string[], name: string) => (argv.includes(name) ? (argv[argv.indexOf(name) + 1] ?? '') : undefined);
+
+/**
+ * Starts one worker for one model and runs until a signal. The model is `--model ID` (or
+ * WORKER_MODEL, else the first configured); its GPUs are `--gpus 0,1` (or WORKER_GPUS, else the
+ * model's `gpus`).
+ */
 export async function runWorkerProcess(argv: string[] = process.argv.slice(2)): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ name: 'spool-worker', level: config.LOG_LEVEL, logPrompts: config.LOG_PROMPTS });
   const specs = loadModelSpecs(config);
-  const modelArg = argv[argv.indexOf('--model') + 1];
-  const spec = argv.includes('--model') ? findModelSpec(specs, modelArg ?? '') : specs[0];
-  if (!spec) throw new Error(`Unknown model '${modelArg}'; configured: ${specs.map((s) => s.id).join(', ')}`);
-  const gpusArg = argv.includes('--gpus') ? argv[argv.indexOf('--gpus') + 1] : undefined;
+  const modelName = flag(argv, '--model') ?? config.WORKER_MODEL;
+  const spec = modelName === undefined ? specs[0] : findModelSpec(specs, modelName);
+  if (!spec) throw new Error(`Unknown model '${modelName}'; configured: ${specs.map((s) => s.id).join(', ')}`);
+  const gpusText = flag(argv, '--gpus') ?? config.WORKER_GPUS;
+  const gpus = gpusText === undefined ? spec.gpus : gpusText.split(',').map((gpu) => gpu.trim()).filter(Boolean);
+  // llama.cpp's CUDA backend reads the pinning from this process's environment when it loads.
+  if (spec.engine === 'llamacpp' && gpus.length > 0) process.env.CUDA_VISIBLE_DEVICES = gpus.join(',');
 
-  const engine = await createEngineForModel(spec, config);
+  const engine = await createEngineForModel(spec, config, { gpus, logger });
   await engine.start();
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-  const worker = await createWorker({
-    config,
-    engine,
-    redis,
-    subscriber: redis.duplicate(),
-    logger,
-    gpus: gpusArg ? gpusArg.split(',') : [],
-  });
+  const worker = await createWorker({ config, engine, redis, subscriber: redis.duplicate(), logger, gpus });
 
   let stopping = false;
   const shutdown = async (signal: string) => {

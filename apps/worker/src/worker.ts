@@ -12,6 +12,7 @@ import {
   type GenerationResult,
   type Logger,
 } from '@spool/shared';
+import { EngineLostError } from './engines/engine-lost-error.js';
 import { createEventPublisher } from './event-publisher.js';
 import { runJob } from './run-job.js';
 import { createScheduler } from './scheduler.js';
@@ -35,13 +36,18 @@ export interface RunningWorker {
 }
 
 const SHUTDOWN = 'shutdown';
+/** A job whose engine died under it this many times fails instead of going back to the queue. */
+const ENGINE_LOST_ATTEMPTS = 3;
 
 /** A BullMQ consumer of one model's queue that pulls only what its engine can start. */
 export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const { config, engine, redis, subscriber, logger } = deps;
   const names = redisNames(config.REDIS_PREFIX);
   const id = `${engine.model.id}-${randomUUID().slice(0, 8)}`;
-  const publisher = createEventPublisher(redis, names);
+  const publisher = createEventPublisher(redis, names, {
+    coalesceMs: config.STREAM_COALESCE_MS,
+    log: { retentionS: config.JOB_RETENTION_S, maxEvents: config.JOB_EVENT_LOG_MAX },
+  });
   const scheduler = createScheduler({
     slots: engine.model.slots,
     tokenBudget: config.WORKER_TOKEN_BUDGET,
@@ -62,7 +68,9 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
       publisher.publish(jobId, attempt, { type: 'error', status: error.status, error: error.toJSON().error });
       return publisher.flush().then(() => new UnrecoverableError(error.message));
     };
-    if (attempt === 1) await redis.decrby(names.queuedTokens(data.model), data.reservedTokens);
+    if (data.eventLog) await publisher.openLog(jobId);
+    // Not awaited: the queued-token counter must not delay the first token.
+    if (attempt === 1) void redis.decrby(names.queuedTokens(data.model), data.reservedTokens).catch(() => undefined);
     if (Date.now() > data.deadlineAt) {
       throw await fail(new UnavailableError('The request waited in the queue longer than allowed.', 'queue_timeout'));
     }
@@ -72,7 +80,9 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
     try {
       const release = await scheduler.admit({ slots: data.inputs.length, tokens: data.reservedTokens }, controller.signal);
       try {
-        const result = await runJob(engine, publisher, jobId, attempt, data, controller.signal);
+        // The queue priority rides along for engines that schedule by it (vLLM).
+        const inputs = data.inputs.map((input) => ({ ...input, priority: input.priority ?? job.priority }));
+        const result = await runJob(engine, publisher, jobId, attempt, { ...data, inputs }, controller.signal);
         if (controller.signal.aborted) throw controller.signal.reason;
         publisher.publish(jobId, attempt, { type: 'done', usage: result.usage });
         await publisher.flush();
@@ -81,13 +91,16 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
         release();
       }
     } catch (error) {
-      if (controller.signal.reason === SHUTDOWN && token) {
-        // Hand the job back so another worker runs it from the start.
+      const engineLost = error instanceof EngineLostError && !controller.signal.aborted;
+      if (engineLost) logger.warn({ err: error, jobId, attempt }, 'engine lost under a job');
+      if ((controller.signal.reason === SHUTDOWN || (engineLost && attempt < ENGINE_LOST_ATTEMPTS)) && token) {
+        // Hand the job back so a worker (this one once its engine is back, or another) runs it from the start.
         await job.moveToWait(token);
         throw new WaitingError();
       }
       if (controller.signal.aborted) throw await fail(new SpoolError(499, 'The request was cancelled.', 'invalid_request_error', 'cancelled'));
       if (error instanceof SpoolError) throw await fail(error);
+      if (engineLost) throw await fail(new UnavailableError('The engine failed repeatedly while running this request.', 'engine_unavailable'));
       logger.error({ err: error, jobId }, 'generation failed');
       throw await fail(new InternalError());
     } finally {

@@ -2,6 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { securitySettings } from './settings/security.js';
+import { jobsSettings } from './settings/jobs.js';
+import { gpuSettings } from './settings/gpu.js';
+import { cacheSettings } from './settings/cache.js';
 
 const flag = z
   .union([z.boolean(), z.string()])
@@ -31,6 +34,7 @@ export const configSchema = z.object({
 
   WORKER_TOKEN_BUDGET: positiveInt.default(32 * 512),
   MICROBATCH_WINDOW_MS: nonNegativeInt.default(2),
+  STREAM_COALESCE_MS: nonNegativeInt.default(10),
   JOB_LOCK_MS: positiveInt.default(10_000),
   STALLED_INTERVAL_MS: positiveInt.default(5_000),
   HEARTBEAT_INTERVAL_MS: positiveInt.default(2_000),
@@ -42,6 +46,9 @@ export const configSchema = z.object({
   MAX_QUEUE_WAIT_MS: positiveInt.default(60_000),
   BODY_LIMIT: z.string().default('1mb'),
   ...securitySettings,
+  ...jobsSettings,
+  ...gpuSettings,
+  ...cacheSettings,
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -26,6 +26,8 @@ export interface GenerationRequest {
   stop: string[];
   presencePenalty: number;
   frequencyPenalty: number;
+  /** Queue priority (lower runs first); engines with priority scheduling (vLLM) pass it on. */
+  priority?: number;
 }
 
 export type TokenUsage = Usage;
@@ -43,6 +45,17 @@ export interface EngineStats {
   memoryBytes: number;
   memoryKind: 'vram' | 'ram';
   generatedTokens: number;
+  /** Per-GPU memory of the worker's GPUs (from nvidia-smi), where it could be read. */
+  gpus?: GpuMemory[];
+  /** Fraction (0..1) of the engine's KV cache in use, where the engine reports it (vLLM). */
+  kvCacheUsage?: number;
+}
+
+/** Memory of one GPU, in bytes. */
+export interface GpuMemory {
+  index: string;
+  usedBytes: number;
+  totalBytes: number;
 }
 
 export interface Engine {

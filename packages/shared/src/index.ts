@@ -11,3 +11,5 @@ export * from './openai/completion.js';
 export * from './openai/model.js';
 export * from './principal.js';
 export * from './auth-errors.js';
+export * from './async-jobs.js';
+export * from './openai/job.js';

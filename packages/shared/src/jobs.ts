@@ -17,6 +17,8 @@ export interface GenerationJob {
   enqueuedAt: number;
   /** After this (epoch ms) a job that has not started is dropped. */
   deadlineAt: number;
+  /** An async job: the worker also appends its events to the job's expiring log (see async-jobs.ts). */
+  eventLog?: boolean;
 }
 
 /** The final result stored on the BullMQ job. */
@@ -49,6 +51,9 @@ export interface WorkerAnnouncement {
   memoryKind: 'vram' | 'ram';
   generatedTokens: number;
   gpus: string[];
+  /** Per-GPU memory and KV-cache use, where the engine reports them. */
+  gpuMemory?: { index: string; usedBytes: number; totalBytes: number }[];
+  kvCacheUsage?: number;
   pid: number;
   seenAt: number;
 }

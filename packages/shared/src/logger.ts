@@ -1,18 +1,38 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
+/** Credentials, wherever a log call puts request headers. */
+const CREDENTIAL_PATHS = ['authorization', 'cookie', 'x-api-key'].flatMap((header) => [
+  `headers.${header}`,
+  `*.headers.${header}`,
+  `*.*.headers.${header}`,
+  `headers["${header}"]`,
+  `*.headers["${header}"]`,
+]);
+/** Prompt text: chat messages, legacy prompts and suffixes, top level or up to two objects down. */
+const PROMPT_PATHS = ['messages', 'prompt', 'suffix', 'input'].flatMap((field) => [
+  field,
+  `*.${field}`,
+  `*.*.${field}`,
+  `*.inputs[*].${field}`,
+  `inputs[*].${field}`,
+]);
+
 /**
- * JSON logger for every Spool process. `Authorization` headers are always redacted; prompt text is
- * dropped unless `logPrompts` is set.
+ * JSON logger for every Spool process. `Authorization` (and cookies, API keys) are always redacted;
+ * prompt text is redacted unless `logPrompts` is set (LOG_PROMPTS=true).
  */
-export function createLogger(options: { name: string; level?: string; logPrompts?: boolean }): Logger {
-  const redact = ['req.headers.authorization', 'headers.authorization', '*.authorization'];
-  if (!options.logPrompts) redact.push('prompt', 'messages', '*.prompt', '*.messages');
-  return pino({
-    name: options.name,
-    level: options.level ?? 'info',
-    redact: { paths: redact, censor: '[redacted]' },
-    base: { service: options.name },
-  });
+export function createLogger(options: { name: string; level?: string; logPrompts?: boolean; destination?: DestinationStream }): Logger {
+  const redact = [...CREDENTIAL_PATHS, 'authorization', '*.authorization'];
+  if (!options.logPrompts) redact.push(...PROMPT_PATHS);
+  return pino(
+    {
+      name: options.name,
+      level: options.level ?? 'info',
+      redact: { paths: redact, censor: '[redacted]' },
+      base: { service: options.name },
+    },
+    options.destination,
+  );
 }

@@ -16,7 +16,7 @@ describe('routeAccess', () => {
     ['/v1/functions', 'functions'],
     ['/v1/functions/echo/invoke', 'functions'],
     ['/metrics', 'admin'],
-    ['/dashboard', 'admin'],
+    ['/dashboard/data', 'admin'],
     ['/admin/queues', 'admin'],
     ['//admin//queues', 'admin'],
     ['/v1/unknown', null],
@@ -25,7 +25,7 @@ describe('routeAccess', () => {
     expect(routeAccess(path)).toEqual({ public: false, scope });
   });
 
-  it.each(['/health', '/ready', '/', '/favicon.ico', '/v10/models', '/metricsx'])('%s is public', (path) => {
+  it.each(['/health', '/ready', '/', '/favicon.ico', '/v10/models', '/metricsx', '/dashboard', '/dashboard/dashboard.js', '/docs', '/openapi.json'])('%s is public', (path) => {
     expect(routeAccess(path)).toEqual({ public: true });
   });
 });

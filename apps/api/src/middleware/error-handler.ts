@@ -37,6 +37,7 @@ export function errorHandler(logger: Logger) {
       logger.error({ err: error, requestId: res.locals.requestId }, 'unhandled error');
       spoolError = new InternalError();
     }
+    res.locals.error = spoolError;
     if (res.headersSent) {
       res.end();
       return;

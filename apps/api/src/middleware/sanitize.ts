@@ -55,9 +55,10 @@ export function checkPromptSize(body: Record<string, unknown>, limits: Limits): 
   if (total > limits.MAX_PROMPT_CHARS) throw new InvalidRequestError(`The prompt is longer than ${limits.MAX_PROMPT_CHARS} characters in all.`, Array.isArray(messages) ? 'messages' : 'prompt', 'prompt_too_long');
 }
 
+// `background` is read by the async-job path from the raw body, not by the schema.
 const knownFields: [RegExp, Set<string>][] = [
-  [/^\/v1\/chat\/completions(\/stream)?\/?$/i, new Set(Object.keys(chatCompletionRequestSchema.shape))],
-  [/^\/v1\/completions\/?$/i, new Set(Object.keys(completionRequestSchema.shape))],
+  [/^\/v1\/chat\/completions(\/stream)?\/?$/i, new Set([...Object.keys(chatCompletionRequestSchema.shape), 'background'])],
+  [/^\/v1\/completions\/?$/i, new Set([...Object.keys(completionRequestSchema.shape), 'background'])],
 ];
 
 /**

@@ -25,6 +25,15 @@ export interface JobClient {
    * `error`. Ending the iteration early (or aborting `signal`) cancels the job.
    */
   submit(jobId: string, job: GenerationJob, options: SubmitOptions): AsyncIterable<JobEvent>;
+  /**
+   * Admits a job to its model's bounded queue and adds it without listening: an async job, whose
+   * events the worker writes to the job's log. BullMQ drops the job's data once it ends.
+   */
+  enqueue(jobId: string, job: GenerationJob, priority: number): Promise<void>;
+  /** Removes a job that has not started (true), or asks the worker running it to abort it (false). */
+  cancel(model: string, jobId: string): Promise<boolean>;
+  /** Where a job is in its queue (`waiting`, `prioritized`, `active`, …; `unknown` once gone). */
+  state(model: string, jobId: string): Promise<string>;
   /** Waiting jobs per model queue. */
   depth(model: string): Promise<number>;
   close(): Promise<void>;
@@ -47,13 +56,12 @@ export function createJobClient(redis: Redis, channels: JobChannels, config: Con
   const depth = (model: string) => queueOf(model).getJobCountByTypes('wait', 'prioritized');
 
   async function admit(job: GenerationJob): Promise<void> {
-    if ((await depth(job.model)) >= config.MAX_QUEUED_REQUESTS) {
-      throw new RateLimitError(`The queue of model '${job.model}' is full; retry shortly.`, 1, 'queue_full');
-    }
-    const queuedTokens = await redis.incrby(names.queuedTokens(job.model), job.reservedTokens);
-    if (queuedTokens > config.MAX_QUEUED_TOKENS) {
+    // Both checks in one round trip (auto-pipelined); the token reservation is undone on refusal.
+    const [waiting, queuedTokens] = await Promise.all([depth(job.model), redis.incrby(names.queuedTokens(job.model), job.reservedTokens)]);
+    if (waiting >= config.MAX_QUEUED_REQUESTS || queuedTokens > config.MAX_QUEUED_TOKENS) {
       await redis.decrby(names.queuedTokens(job.model), job.reservedTokens);
-      throw new RateLimitError(`Too many tokens are queued for model '${job.model}'; retry shortly.`, 1, 'queue_full');
+      const what = waiting >= config.MAX_QUEUED_REQUESTS ? 'The queue' : 'The queued tokens';
+      throw new RateLimitError(`${what} of model '${job.model}' is full; retry shortly.`, 1, 'queue_full');
     }
   }
 
@@ -120,6 +128,17 @@ export function createJobClient(redis: Redis, channels: JobChannels, config: Con
 
   return {
     submit,
+    async enqueue(jobId, data, priority) {
+      await admit(data);
+      await queueOf(data.model).add('generate', data, { jobId, priority, removeOnComplete: true, removeOnFail: true });
+    },
+    async cancel(model, jobId) {
+      const job = await queueOf(model).getJob(jobId);
+      if (job && (await removeIfWaiting(job))) return true;
+      await redis.publish(names.cancelChannel, jobId);
+      return false;
+    },
+    state: (model, jobId) => queueOf(model).getJobState(jobId),
     depth,
     async close() {
       await Promise.all([...queues.values()].map((queue) => queue.close()));

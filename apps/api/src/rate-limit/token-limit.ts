@@ -33,9 +33,10 @@ export function tokenLimit(redis: Redis, config: Config, registry: Pick<WorkerRe
     if (cost > 0) {
       res.once('close', () => {
         const usage = res.locals.usage as TokenUsage | undefined;
-        // No usage and an error status: nothing was generated. No usage and a success (an async job,
+        const cacheHit = String(res.locals.cache ?? '').startsWith('hit');
+        // A cache hit or an error status: nothing was generated. No usage and a success (an async job,
         // or a client that left mid-stream): the tokens may be spent, so the reservation stands.
-        const delta = usage ? usage.total_tokens - cost : res.statusCode >= 400 ? -cost : 0;
+        const delta = usage ? usage.total_tokens - cost : cacheHit || res.statusCode >= 400 ? -cost : 0;
         void counter.adjust(principal.sub, delta).catch(() => undefined);
       });
     }

@@ -23,6 +23,7 @@ const workerLost = () =>
 export async function relay(res: Response, output: AsyncIterable<JobOutput>, format: ResponseFormat, options: RelayOptions): Promise<void> {
   const fresh = (): ChoiceState[] => Array.from({ length: options.choices }, () => ({ text: '', toolCalls: [], finishReason: null }));
   let choices = fresh();
+  res.locals.choices = options.choices;
   let headersSent = false;
   const usageField = options.includeUsage ? null : undefined;
   const send = (payload: object | string) => res.write(`data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`);
@@ -39,7 +40,12 @@ export async function relay(res: Response, output: AsyncIterable<JobOutput>, for
 
   try {
     for await (const part of output) {
-      if (part.type !== 'reset' && part.type !== 'done' && res.locals.ttftMs === undefined) res.locals.ttftMs = Date.now() - options.startedAt;
+      if (part.type === 'text' || part.type === 'tool-call') {
+        // Token times for the request log: time to first token and, from the last, inter-token latency.
+        const now = Date.now();
+        if (res.locals.ttftMs === undefined) res.locals.ttftMs = now - options.startedAt;
+        res.locals.lastTokenAt = now;
+      }
       switch (part.type) {
         case 'reset':
           if (headersSent) throw workerLost();

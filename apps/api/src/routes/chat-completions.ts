@@ -1,11 +1,40 @@
 import { Router } from 'express';
-import { chatCompletionRequestSchema, type ChatCompletionRequest } from '@spool/shared';
+import {
+  chatCompletionChunkSchema,
+  chatCompletionRequestSchema,
+  chatCompletionSchema,
+  type ChatCompletionRequest,
+} from '@spool/shared';
 import type { ApiDeps } from '../deps.js';
 import { chatFormat } from '../respond/formats.js';
 import { chatJob } from '../translate.js';
+import { describeRoute } from '../openapi/registry.js';
 import { generateHandler, type GenerateEndpoint } from './generate.js';
 
-const chat: GenerateEndpoint<ChatCompletionRequest> = {
+const GENERATION_ERRORS = [400, 404, 413, 429, 503];
+describeRoute({
+  method: 'post',
+  path: '/v1/chat/completions',
+  summary: 'Create a chat completion',
+  description: 'OpenAI-compatible. With `stream: true` the answer is a server-sent event stream of chunks ending with `data: [DONE]`.',
+  tags: ['Chat'],
+  scope: 'generate',
+  request: { body: chatCompletionRequestSchema },
+  responses: { 200: { description: 'The completion (or, when streamed, `text/event-stream` of `chat.completion.chunk`).', json: chatCompletionSchema } },
+  errors: GENERATION_ERRORS,
+});
+describeRoute({
+  method: 'post',
+  path: '/v1/chat/completions/stream',
+  summary: 'Create a chat completion, always streamed',
+  tags: ['Chat'],
+  scope: 'generate',
+  request: { body: chatCompletionRequestSchema },
+  responses: { 200: { description: 'Server-sent events, one `chat.completion.chunk` each, then `data: [DONE]`.', sse: chatCompletionChunkSchema } },
+  errors: GENERATION_ERRORS,
+});
+
+export const chat: GenerateEndpoint<ChatCompletionRequest> = {
   idPrefix: 'chatcmpl',
   parse: (body) => chatCompletionRequestSchema.parse(body),
   model: (body) => body.model,
@@ -13,6 +42,7 @@ const chat: GenerateEndpoint<ChatCompletionRequest> = {
   includeUsage: (body) => body.stream_options?.include_usage === true,
   toJob: chatJob,
   format: (meta) => chatFormat(meta),
+  cacheDefaults: { temperature: 1, top_p: 1, n: 1, presence_penalty: 0, frequency_penalty: 0, stop: [] },
 };
 
 /** `POST /v1/chat/completions` and its always-streamed alias `/v1/chat/completions/stream`. */

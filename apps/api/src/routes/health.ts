@@ -1,5 +1,25 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import type { ApiDeps } from '../deps.js';
+import { describeRoute } from '../openapi/registry.js';
+
+describeRoute({
+  method: 'get',
+  path: '/health',
+  summary: 'Liveness: the API process answers',
+  tags: ['Operations'],
+  scope: null,
+  responses: { 200: { description: 'Alive.', json: z.object({ status: z.literal('ok') }) } },
+});
+const readiness = z.object({ status: z.enum(['ready', 'not_ready']), redis: z.boolean(), models: z.record(z.string(), z.boolean()) });
+describeRoute({
+  method: 'get',
+  path: '/ready',
+  summary: 'Readiness: Redis answers and every model has a live worker',
+  tags: ['Operations'],
+  scope: null,
+  responses: { 200: { description: 'Ready.', json: readiness }, 503: { description: 'Not ready; the body says what is missing.', json: readiness } },
+});
 
 /** `GET /health`: the process answers. `GET /ready`: Redis answers and every model has a live worker. */
 export function healthRouter(deps: ApiDeps): Router {

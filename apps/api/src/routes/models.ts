@@ -1,8 +1,29 @@
 import { Router } from 'express';
-import type { ModelSpec } from '@spool/shared';
+import { z } from 'zod';
+import { modelListSchema, modelObjectSchema, type ModelSpec } from '@spool/shared';
 import type { ApiDeps } from '../deps.js';
 import { mayUseModel } from '../auth/model-access.js';
+import { describeRoute } from '../openapi/registry.js';
 import { resolveModel } from '../resolve-model.js';
+
+describeRoute({
+  method: 'get',
+  path: '/v1/models',
+  summary: 'List the models that have a live worker',
+  tags: ['Models'],
+  scope: 'generate',
+  responses: { 200: { description: 'The served models.', json: modelListSchema } },
+});
+describeRoute({
+  method: 'get',
+  path: '/v1/models/{id}',
+  summary: 'Retrieve a model by id or alias',
+  tags: ['Models'],
+  scope: 'generate',
+  request: { params: z.object({ id: z.string().meta({ description: 'A model id or alias; may contain slashes.' }) }) },
+  responses: { 200: { description: 'The model.', json: modelObjectSchema } },
+  errors: [404, 503],
+});
 
 /** Start-up time stands in for a model's creation time: Spool does not know when weights were made. */
 const created = Math.floor(Date.now() / 1000);

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import {
   getLlama,
   LlamaLogLevel,
@@ -19,7 +20,9 @@ import {
   type GenerationRequest,
   type ModelInfo,
 } from '@spool/shared';
+import { createGpuMonitor, usedBytes, type GpuMonitor } from '../gpu/gpu-monitor.js';
 import { renderChat } from './chat-prompt.js';
+import { createStopMatcher } from './stop-matcher.js';
 
 export interface LlamaCppEngineOptions {
   modelId: string;
@@ -31,8 +34,12 @@ export interface LlamaCppEngineOptions {
   /** Sequences of the one context, decoded together in each batch. */
   slots: number;
   batchSize: number;
-  /** `false` for CPU; 'auto' lets node-llama-cpp pick CUDA/Vulkan/Metal where found. */
-  gpu?: false | 'auto';
+  /** `false` for CPU; 'auto' lets node-llama-cpp pick CUDA/Vulkan/Metal where found, or one backend. */
+  gpu?: false | 'auto' | 'cuda' | 'vulkan' | 'metal';
+  /** Layers offloaded to the GPU where one is used. */
+  gpuLayers?: number | 'auto' | 'max';
+  /** The worker's GPUs (the process's CUDA_VISIBLE_DEVICES pins them); their memory goes into stats. */
+  gpus?: string[];
 }
 
 type Prompt = { input: LlamaText | string; stops: (LlamaText | string)[]; tokens: number };
@@ -46,6 +53,7 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
   const waiting: ((sequence: LlamaContextSequence) => void)[] = [];
   let busySlots = 0;
   let generatedTokens = 0;
+  let gpuMonitor: GpuMonitor | undefined;
 
   const info: ModelInfo = { id: options.modelId, contextLength: options.contextSize, slots: options.slots, engine: 'llamacpp' };
 
@@ -97,28 +105,41 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
     const onAbort = () => stop.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     let completionTokens = 0;
+    let stoppedBySequence = false;
+    const stopMatcher = createStopMatcher(request.stop);
     const completion = new LlamaCompletion({ contextSequence: sequence });
     const run = completion
       .generateCompletionWithMeta(prompt.input, {
         maxTokens,
         temperature: request.temperature,
         topP: request.topP,
-        seed: request.seed,
+        // Without a seed every choice must still differ: node-llama-cpp would reuse one default.
+        seed: request.seed ?? randomInt(2 ** 31),
         signal: stop.signal,
         stopOnAbortSignal: true,
-        customStopTriggers: [...prompt.stops, ...request.stop],
+        customStopTriggers: prompt.stops,
         repeatPenalty:
           request.presencePenalty || request.frequencyPenalty
             ? { presencePenalty: request.presencePenalty, frequencyPenalty: request.frequencyPenalty }
             : false,
         onToken: (tokens) => (completionTokens += tokens.length),
-        onTextChunk: (text) => events.push({ type: 'text-delta', text }),
+        onTextChunk: (chunk) => {
+          if (stoppedBySequence) return;
+          const { text, stopped } = stopMatcher.push(chunk);
+          if (text) events.push({ type: 'text-delta', text });
+          if (stopped) {
+            stoppedBySequence = true;
+            stop.abort();
+          }
+        },
       })
       .then(({ metadata }) => {
         generatedTokens += completionTokens;
+        const rest = stoppedBySequence ? '' : stopMatcher.flush();
+        if (rest) events.push({ type: 'text-delta', text: rest });
         events.push({
           type: 'end',
-          finishReason: metadata.stopReason === 'maxTokens' ? 'length' : 'stop',
+          finishReason: metadata.stopReason === 'maxTokens' && !stoppedBySequence ? 'length' : 'stop',
           usage: { prompt_tokens: prompt.tokens, completion_tokens: completionTokens, total_tokens: prompt.tokens + completionTokens },
         });
         events.close();
@@ -139,7 +160,11 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
     model: info,
     async start() {
       llama = await getLlama({ gpu: options.gpu ?? false, logLevel: LlamaLogLevel.error });
-      model = await llama.loadModel({ modelPath: options.modelPath });
+      model = await llama.loadModel({ modelPath: options.modelPath, ...(llama.gpu ? { gpuLayers: options.gpuLayers ?? 'auto' } : {}) });
+      if (llama.gpu === 'cuda') {
+        gpuMonitor = createGpuMonitor({ gpus: options.gpus ?? [], intervalMs: 5000 });
+        await gpuMonitor.poll();
+      }
       context = await model.createContext({
         contextSize: options.contextSize,
         sequences: options.slots,
@@ -153,9 +178,12 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
       return preparePrompt(request).tokens;
     },
     stats(): EngineStats {
+      const gpus = gpuMonitor?.gpus();
+      if (gpus && gpus.length > 0) return { busySlots, memoryBytes: usedBytes(gpus), memoryKind: 'vram', generatedTokens, gpus };
       return { busySlots, memoryBytes: process.memoryUsage().rss, memoryKind: 'ram', generatedTokens };
     },
     async stop() {
+      gpuMonitor?.stop();
       await context?.dispose();
       await model?.dispose();
       await llama?.dispose();

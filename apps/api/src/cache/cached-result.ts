@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { finishReasonSchema, usageSchema } from '@spool/shared';
+
+/** The final answer of a generation, as every cache level keeps it. */
+export const cachedResultSchema = z.object({
+  choices: z.array(
+    z.object({
+      text: z.string(),
+      toolCalls: z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() })),
+      finishReason: finishReasonSchema,
+    }),
+  ),
+  usage: usageSchema,
+});
+export type CachedResult = z.infer<typeof cachedResultSchema>;

@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeVllmEnv, readRecord, scratch, startModelWorker, waitFor, waitForModel, type ModelWorker } from './helpers/gpu-harness.js';
+import { startSpool, type Spool } from './helpers/spool-harness.js';
+
+const files = scratch([
+  {
+    id: 'big',
+    aliases: ['large'],
+    engine: 'vllm',
+    source: 'meta-llama/Llama-3.1-70B-Instruct',
+    options: { maxModelLen: 1024, maxNumSeqs: 8, gpuMemoryUtilization: 0.85, toolCallParser: 'llama3_json', extraArgs: ['--dtype', 'bfloat16'] },
+  },
+]);
+
+describe('vllm engine, spawn mode, through Spool', () => {
+  let spool: Spool;
+  let worker: ModelWorker;
+  let startedAt: number;
+
+  beforeAll(async () => {
+    spool = await startSpool({ MODELS_FILE: files.modelsFile, VLLM_RESTART_BACKOFF_MS: '200', VLLM_STARTUP_TIMEOUT_MS: '20000' });
+    const env = fakeVllmEnv(files.recordFile, { FAKE_VLLM_HEALTH_DELAY_MS: '700', FAKE_VLLM_CRASH_MARKER: files.crashMarker, FAKE_VLLM_TOKEN_MS: '10' });
+    worker = await startModelWorker(spool.config, 'big', { gpus: ['0', '1', '2', '3'], env });
+    startedAt = Date.now();
+    await waitForModel(spool, 'big');
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await spool?.close();
+  });
+
+  it('spawns vllm serve with TP equal to the GPU count, CUDA_VISIBLE_DEVICES pinned, and the model options', () => {
+    const start = readRecord(files.recordFile).find((entry) => entry.event === 'start')!;
+    expect(start.cudaVisibleDevices).toBe('0,1,2,3');
+    const args = start.args!;
+    const value = (name: string) => args[args.indexOf(name) + 1];
+    expect(args.slice(0, 2)).toEqual(['serve', 'meta-llama/Llama-3.1-70B-Instruct']);
+    expect(value('--tensor-parallel-size')).toBe('4');
+    expect(value('--pipeline-parallel-size')).toBe('1');
+    expect(value('--host')).toBe('127.0.0.1');
+    expect(value('--served-model-name')).toBe('big');
+    expect(value('--max-model-len')).toBe('1024');
+    expect(value('--max-num-seqs')).toBe('8');
+    expect(value('--gpu-memory-utilization')).toBe('0.85');
+    expect(value('--tool-call-parser')).toBe('llama3_json');
+    expect(args).toContain('--enable-auto-tool-choice');
+    expect(args.slice(-2)).toEqual(['--dtype', 'bfloat16']);
+    expect(worker.engine.model).toMatchObject({ id: 'big', slots: 8, contextLength: 1024, engine: 'vllm' });
+  });
+
+  it('starts serving only after /health answers 200', () => {
+    const health = readRecord(files.recordFile).filter((entry) => entry.event === 'health');
+    const firstOk = health.find((entry) => entry.status === 200)!;
+    expect(health[0]!.status).toBe(503);
+    expect(firstOk).toBeDefined();
+    expect(startedAt).toBeGreaterThanOrEqual(firstOk.at);
+  });
+
+  it('answers chat by alias, streamed and not, with the same text and vLLM usage', async () => {
+    const request = { model: 'large', messages: [{ role: 'user' as const, content: 'Tell me about tensors' }], max_tokens: 6, temperature: 0, seed: 3 };
+    const whole = await spool.client.chat.completions.create(request);
+    expect(whole.choices[0]!.message.content).toBe('fake-vllm Tell me about tensors w8');
+    expect(whole.choices[0]!.finish_reason).toBe('length');
+    expect(whole.usage).toMatchObject({ completion_tokens: 6, prompt_tokens: 12, total_tokens: 18 });
+    const stream = await spool.client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } });
+    let text = '';
+    let usage: unknown;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text).toBe(whole.choices[0]!.message.content);
+    expect(usage).toEqual(whole.usage);
+    const sent = readRecord(files.recordFile).filter((entry) => entry.event === 'request').at(-1)!.body!;
+    // Spawned with priority scheduling, so the queue priority rides along.
+    expect(sent).toMatchObject({ model: 'big', max_tokens: 6, temperature: 0, seed: 3, stream: true, priority: 0, stream_options: { include_usage: true } });
+  });
+
+  it('maps legacy completions and stop sequences', async () => {
+    const completion = await spool.client.completions.create({ model: 'big', prompt: 'one two three', max_tokens: 10, temperature: 0, stop: [' w'] });
+    expect(completion.choices[0]!.text).toBe('fake-vllm one two three');
+    expect(completion.choices[0]!.finish_reason).toBe('stop');
+  });
+
+  it('restarts vllm when it dies under a job, and the job completes', async () => {
+    const before = readRecord(files.recordFile).filter((entry) => entry.event === 'start').length;
+    const completion = await spool.client.chat.completions.create({ model: 'big', messages: [{ role: 'user', content: 'please CRASH now' }], max_tokens: 5, temperature: 0 });
+    expect(completion.choices[0]!.message.content).toBe('fake-vllm please CRASH now w4');
+    const record = readRecord(files.recordFile);
+    expect(record.some((entry) => entry.event === 'crash')).toBe(true);
+    const starts = record.filter((entry) => entry.event === 'start');
+    expect(starts.length).toBe(before + 1);
+    expect(starts.at(-1)!.pid).not.toBe(starts.at(-2)!.pid);
+    expect(starts.at(-1)!.cudaVisibleDevices).toBe('0,1,2,3');
+  });
+
+  it('aborts the upstream request when the client goes away', async () => {
+        const stream = await spool.client.chat.completions.create(
+      { model: 'big', messages: [{ role: 'user', content: 'a long one' }], max_tokens: 300, stream: true },
+    );
+    let chunks = 0;
+    // Leaving the loop makes the SDK abort its HTTP request: the client has gone away.
+    for await (const _chunk of stream) if (++chunks === 3) break;
+    expect(chunks).toBe(3);
+    const request = readRecord(files.recordFile).filter((entry) => entry.event === 'request').at(-1)!;
+    expect(request.body!.max_tokens).toBe(300);
+    await waitFor(() => readRecord(files.recordFile).some((entry) => entry.event === 'abort' && entry.id === request.id), 10_000, 'the upstream abort');
+  });
+
+  it('reports vLLM KV-cache use in the heartbeat', async () => {
+    await waitFor(async () => {
+      await spool.api.deps.registry.refresh();
+      return spool.api.deps.registry.workers().find((entry) => entry.model === 'big')?.kvCacheUsage === 0.25;
+    }, 10_000, 'kv cache usage');
+    const announced = spool.api.deps.registry.workers().find((entry) => entry.model === 'big')!;
+    expect(announced.gpus).toEqual(['0', '1', '2', '3']);
+  });
+
+  it('stops vllm on shutdown', async () => {
+    const pid = readRecord(files.recordFile).filter((entry) => entry.event === 'start').at(-1)!.pid;
+    await worker.close();
+    expect(readRecord(files.recordFile).some((entry) => entry.event === 'stop' && entry.pid === pid)).toBe(true);
+    expect(() => process.kill(pid, 0)).toThrow();
+  });
+});
