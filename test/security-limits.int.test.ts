@@ -75,6 +75,35 @@ describe('limits per client IP', () => {
   });
 });
 
+describe('TRUST_PROXY', () => {
+  let direct: Spool;
+  let proxied: Spool;
+  beforeAll(async () => {
+    [direct, proxied] = await Promise.all([
+      startSpool({ ...auth, RATE_LIMIT_IP_RPM: '2', RATE_LIMIT_RPM: '0' }),
+      startSpool({ ...auth, RATE_LIMIT_IP_RPM: '2', RATE_LIMIT_RPM: '0', TRUST_PROXY: '1' }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([direct?.close(), proxied?.close()]);
+  });
+
+  const from = (spool: Spool, forwardedFor: string) =>
+    fetch(`${spool.url}/v1/models`, { headers: { authorization: `Bearer ${sign(validClaims())}`, 'x-forwarded-for': forwardedFor } });
+
+  it('ignores X-Forwarded-For by default, so a forged one does not buy a fresh budget', async () => {
+    const statuses = [];
+    for (const address of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) statuses.push((await from(direct, address)).status);
+    expect(statuses).toEqual([200, 200, 429]);
+  });
+
+  it('keys the per-IP limit on the forwarded client address when one proxy hop is trusted', async () => {
+    const statuses = [];
+    for (const address of ['198.51.100.1', '198.51.100.1', '198.51.100.1', '198.51.100.2']) statuses.push((await from(proxied, address)).status);
+    expect(statuses).toEqual([200, 200, 429, 200]);
+  });
+});
+
 describe('tokens per minute, reserved at admission and reconciled to real usage', () => {
   let spool: Spool;
   let worker: InProcessWorker;

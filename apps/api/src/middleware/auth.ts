@@ -7,13 +7,15 @@ const BEARER = /^Bearer +([A-Za-z0-9_\-.~+/]+=*) *$/i;
 
 /**
  * Puts the caller's principal on `res.locals.principal`: from the bearer JWT on every path the
- * scope table guards, or the anonymous principal when `verify` is undefined (AUTH_DISABLED=true).
+ * scope table guards, or (AUTH_DISABLED=true: `verify` undefined) the anonymous principal unless
+ * one was set before.
  * Answers 401 for a missing or bad token.
  */
 export function authenticate(verify: JwtVerifier | undefined) {
   return async function authenticateRequest(req: Request, res: Response, next: NextFunction): Promise<void> {
     if (!verify) {
-      res.locals.principal = ANONYMOUS_PRINCIPAL;
+      // An embedding app (or a test) may have set the principal already; keep it.
+      res.locals.principal ??= ANONYMOUS_PRINCIPAL;
       return next();
     }
     if (routeAccess(req.path).public) return next();
