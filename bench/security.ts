@@ -5,19 +5,21 @@
  *   auth+rpm      JWT + requests per minute per token only (express-rate-limit, one Redis call)
  *   auth+limits   JWT + per-IP limit + failed-auth guard + rpm (express-rate-limit, Redis) + tpm (Lua, Redis)
  * Each variant is an API child process (`spool api`); autocannon drives it from this process with
- * keep-alive connections. Variants run interleaved, three times each, and the median run counts
- * (the machine is shared: interleaving spreads other load over every variant alike).
+ * keep-alive connections. Variants run interleaved in short slices, six each, and the median slice
+ * counts (the machine is shared: interleaving spreads other load over every variant alike). Besides
+ * requests/s and latency, it reads each API process's CPU time from /proc: CPU per request is the
+ * figure least moved by other load on the machine.
  * Usage: npm run bench:security [-- --duration 4 --connections 8]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSecretKey, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '3' }, connections: { type: 'string', default: '8' } } });
+const { values } = parseArgs({ options: { duration: { type: 'string', default: '1.5' }, connections: { type: 'string', default: '8' } } });
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -33,6 +35,12 @@ const variants: { name: string; env: Record<string, string>; auth: boolean }[] =
   { name: 'auth+rpm', auth: true, env: { JWT_SECRET_KEY: secret, RATE_LIMIT_IP_RPM: '0', RATE_LIMIT_AUTH_FAILURES: '0', RATE_LIMIT_RPM: huge, RATE_LIMIT_TPM: '0' } },
   { name: 'auth+limits', auth: true, env: { JWT_SECRET_KEY: secret, RATE_LIMIT_IP_RPM: huge, RATE_LIMIT_AUTH_FAILURES: '20', RATE_LIMIT_RPM: huge, RATE_LIMIT_TPM: huge } },
 ];
+
+/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 function startApi(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/spool.ts', 'api'], {
@@ -66,20 +74,31 @@ async function redisRoundTrip(): Promise<number> {
   return us;
 }
 
-interface Row { variant: string; rps: number; p50: number; p99: number; non2xx: number }
+interface Row { variant: string; rps: number; p50: number; p99: number; 'API CPU µs/req': number; non2xx: number }
 
 const apis = await Promise.all(variants.map((variant) => startApi(variant.env)));
+const ROUNDS = 6;
 const runs = new Map<string, Row[]>();
 try {
-  for (let round = 0; round < 3; round += 1) {
+  for (let round = 0; round < ROUNDS; round += 1) {
     for (const [index, variant] of variants.entries()) {
+      const pid = apis[index]!.child.pid!;
+      const cpuBefore = cpuSeconds(pid);
       const result = await autocannon({
         url: `${apis[index]!.url}/v1/models`,
         connections,
         duration,
         headers: variant.auth ? { authorization: `Bearer ${token}` } : {},
       });
-      const row = { variant: variant.name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx };
+      const cpu = cpuSeconds(pid) - cpuBefore;
+      const row = {
+        variant: variant.name,
+        rps: result.requests.average,
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        'API CPU µs/req': Math.round((cpu * 1e6) / Math.max(1, result.requests.total)),
+        non2xx: result.non2xx,
+      };
       if (row.non2xx > 0) throw new Error(`${variant.name}: ${row.non2xx} responses were not 2xx`);
       runs.set(variant.name, [...(runs.get(variant.name) ?? []), row]);
     }
@@ -95,14 +114,14 @@ try {
 const median = (rowsOfVariant: Row[]) => [...rowsOfVariant].sort((a, b) => a.rps - b.rps)[Math.floor(rowsOfVariant.length / 2)]!;
 const rows = new Map([...runs].map(([name, rowsOfVariant]) => [name, median(rowsOfVariant)]));
 const off = rows.get('off')!;
-const table = [...rows.values()].map((row) => ({ ...row, 'rps vs off': +(row.rps / off.rps).toFixed(3) }));
+const table = [...rows.values()].map((row) => ({ ...row, 'rps vs off': +(row.rps / off.rps).toFixed(3), 'CPU vs off': +(row['API CPU µs/req'] / off['API CPU µs/req']).toFixed(2) }));
 const breakdown = {
   'jwt.verify HS256, secret as a KeyObject, as Spool does (µs/call)': +microseconds(() => jwt.verify(token, secretKey, { algorithms: ['HS256'] })).toFixed(1),
   'jwt.verify HS256, secret as a string (µs/call)': +microseconds(() => jwt.verify(token, secret, { algorithms: ['HS256'] }), 2000).toFixed(1),
   'jwt.decode (µs/call)': +microseconds(() => jwt.decode(token, { complete: true })).toFixed(1),
   'Redis round trip, PING (µs)': +(await redisRoundTrip()).toFixed(1),
 };
-console.log(`GET /v1/models, ${connections} keep-alive connections, ${duration} s per run, median of 3 interleaved runs`);
+console.log(`GET /v1/models, ${connections} keep-alive connections, ${duration} s per run, median of ${ROUNDS} interleaved runs`);
 console.table(table);
 console.table(breakdown);
 mkdirSync('bench/results', { recursive: true });

@@ -1,6 +1,7 @@
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt, { type Algorithm, type JwtPayload } from 'jsonwebtoken';
 import jwksRsa from 'jwks-rsa';
+import { LRUCache } from 'lru-cache';
 import { AuthenticationError, ConfigError, UnavailableError, type Config, type Principal } from '@spool/shared';
 import { principalFromClaims } from './claims.js';
 
@@ -73,7 +74,13 @@ export function createJwtVerifier(config: Settings): JwtVerifier {
     throw new AuthenticationError(`Tokens signed with '${alg}' are not accepted here.`, 'invalid_token');
   }
 
+  // Clients send the same token on every request: a verified token's principal is kept for at most a
+  // minute, never past its `exp` (+ tolerance), which saves the signature check (most of auth's CPU).
+  const verified = new LRUCache<string, Principal>({ max: 10_000 });
+
   return async function verify(token: string): Promise<Principal> {
+    const known = verified.get(token);
+    if (known) return known;
     const decoded = jwt.decode(token, { complete: true });
     if (!decoded || typeof decoded.payload === 'string') throw new AuthenticationError('The bearer token is not a JWT.', 'invalid_token');
     const { key, algorithms } = await keyFor(String(decoded.header.alg), decoded.header.kid);
@@ -84,7 +91,10 @@ export function createJwtVerifier(config: Settings): JwtVerifier {
       throw verifyError(error as Error);
     }
     if (typeof claims.exp !== 'number') throw new AuthenticationError('The token has no `exp` claim; Spool accepts only expiring tokens.', 'invalid_token');
-    return principalFromClaims(claims);
+    const principal = principalFromClaims(claims);
+    const ttl = Math.min(60_000, (claims.exp + options.clockTolerance) * 1000 - Date.now());
+    if (ttl > 0) verified.set(token, principal, { ttl });
+    return principal;
   };
 }
 
