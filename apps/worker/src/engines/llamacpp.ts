@@ -7,19 +7,27 @@ import {
   type Llama,
   type LlamaContext,
   type LlamaContextSequence,
+  type LlamaGrammar,
   type LlamaModel,
-  type LlamaText,
+  LlamaText,
 } from 'node-llama-cpp';
 import {
   ContextLengthError,
   createAsyncQueue,
   type Engine,
   type EngineStats,
+  type FinishReason,
   type GenerationEvent,
   type GenerationRequest,
   type ModelInfo,
+  type ResponseFormatSpec,
+  type ToolSpec,
 } from '@spool/shared';
 import { renderChat } from './chat-prompt.js';
+import { callSyntaxOf, createGrammarCache, isCallTrigger, newToolCallId, toolModeOf, type CallSyntax } from './llamacpp-tools.js';
+
+/** `json_object` is any object; `json_schema` its schema. */
+const formatSchema = (format: ResponseFormatSpec) => (format.type === 'json_schema' ? format.schema : { type: 'object' });
 
 export interface LlamaCppEngineOptions {
   modelId: string;
@@ -43,6 +51,8 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
   let model: LlamaModel | undefined;
   let context: LlamaContext | undefined;
   let chatWrapper: ChatWrapper | undefined;
+  let syntax: CallSyntax | undefined;
+  const grammars = createGrammarCache(() => llama!);
   const waiting: ((sequence: LlamaContextSequence) => void)[] = [];
   let busySlots = 0;
   let generatedTokens = 0;
@@ -68,7 +78,8 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
 
   function preparePrompt(request: GenerationRequest): Prompt {
     if (request.kind === 'chat') {
-      const { text, stops } = renderChat(chatWrapper!, request.messages ?? []);
+      const offered = toolModeOf(request).kind === 'none' ? [] : (request.tools ?? []);
+      const { text, stops } = renderChat(chatWrapper!, request.messages ?? [], offered);
       return { input: text, stops, tokens: text.tokenize(model!.tokenizer).length };
     }
     const prompt = request.prompt ?? '';
@@ -91,6 +102,9 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
   async function* generate(request: GenerationRequest, signal: AbortSignal): AsyncIterable<GenerationEvent> {
     const prompt = preparePrompt(request);
     const maxTokens = completionBudget(request, prompt.tokens);
+    const mode = toolModeOf(request);
+    // Build grammars before taking a slot: a bad schema fails here, with nothing decoded.
+    const textGrammar = request.responseFormat && mode.kind !== 'forced' ? await grammars.forSchema(formatSchema(request.responseFormat)) : undefined;
     const sequence = await acquireSequence();
     const events = createAsyncQueue<GenerationEvent>();
     const stop = new AbortController();
@@ -98,31 +112,72 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
     signal.addEventListener('abort', onAbort, { once: true });
     let completionTokens = 0;
     const completion = new LlamaCompletion({ contextSequence: sequence });
-    const run = completion
-      .generateCompletionWithMeta(prompt.input, {
-        maxTokens,
+
+    /** One decoding pass that continues `input`, within what is left of the token budget. */
+    const decode = async (input: LlamaText | string, options: { grammar?: LlamaGrammar; stops?: (LlamaText | string)[]; onText?: (text: string) => void }) => {
+      const { response, metadata } = await completion.generateCompletionWithMeta(input, {
+        maxTokens: maxTokens - completionTokens,
         temperature: request.temperature,
         topP: request.topP,
         seed: request.seed,
         signal: stop.signal,
         stopOnAbortSignal: true,
-        customStopTriggers: [...prompt.stops, ...request.stop],
+        grammar: options.grammar,
+        customStopTriggers: options.stops ?? [],
         repeatPenalty:
           request.presencePenalty || request.frequencyPenalty
             ? { presencePenalty: request.presencePenalty, frequencyPenalty: request.frequencyPenalty }
             : false,
         onToken: (tokens) => (completionTokens += tokens.length),
-        onTextChunk: (text) => events.push({ type: 'text-delta', text }),
-      })
-      .then(({ metadata }) => {
-        generatedTokens += completionTokens;
-        events.push({
-          type: 'end',
-          finishReason: metadata.stopReason === 'maxTokens' ? 'length' : 'stop',
-          usage: { prompt_tokens: prompt.tokens, completion_tokens: completionTokens, total_tokens: prompt.tokens + completionTokens },
-        });
-        events.close();
-      }, (error: unknown) => events.close(error));
+        onTextChunk: options.onText,
+      });
+      const trigger = metadata.stopReason === 'customStopTrigger' ? metadata.customStopTrigger : undefined;
+      return { text: response, stopReason: metadata.stopReason, trigger };
+    };
+
+    /** Decodes a call of one of `candidates` after `input`: its name, then its arguments under their schema. */
+    const decodeCall = async (input: LlamaText, candidates: ToolSpec[]): Promise<FinishReason> => {
+      let text = LlamaText([input, syntax!.head]);
+      let tool = candidates[0]!;
+      if (candidates.length > 1) {
+        const named = await decode(text, { grammar: await grammars.forChoice(candidates.map((candidate) => candidate.name)) });
+        const found = candidates.find((candidate) => candidate.name === named.text);
+        if (!found) return 'length';
+        tool = found;
+      }
+      const argumentsGrammar = await grammars.forSchema(tool.parameters);
+      text = LlamaText([text, tool.name, syntax!.beforeArguments]);
+      events.push({ type: 'tool-call-delta', index: 0, id: newToolCallId(), name: tool.name, arguments: '' });
+      const call = await decode(text, {
+        grammar: argumentsGrammar,
+        onText: (piece) => events.push({ type: 'tool-call-delta', index: 0, arguments: piece }),
+      });
+      return call.stopReason === 'maxTokens' ? 'length' : 'tool_calls';
+    };
+
+    const work = async (): Promise<FinishReason> => {
+      if (mode.kind === 'forced') return decodeCall(prompt.input as LlamaText, mode.candidates);
+      const callTriggers = mode.kind === 'auto' ? syntax!.triggers : [];
+      const answer = await decode(prompt.input, {
+        grammar: textGrammar,
+        stops: [...prompt.stops, ...request.stop, ...callTriggers],
+        onText: (text) => events.push({ type: 'text-delta', text }),
+      });
+      if (mode.kind === 'auto' && isCallTrigger(syntax!, answer.trigger)) {
+        return decodeCall(LlamaText([prompt.input, answer.text]), mode.tools);
+      }
+      return answer.stopReason === 'maxTokens' ? 'length' : 'stop';
+    };
+
+    const run = work().then((finishReason) => {
+      generatedTokens += completionTokens;
+      events.push({
+        type: 'end',
+        finishReason,
+        usage: { prompt_tokens: prompt.tokens, completion_tokens: completionTokens, total_tokens: prompt.tokens + completionTokens },
+      });
+      events.close();
+    }, (error: unknown) => events.close(error));
     try {
       yield* events;
     } finally {
@@ -147,6 +202,7 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
         batchSize: options.batchSize,
       });
       chatWrapper = resolveChatWrapper(model);
+      syntax = callSyntaxOf(chatWrapper);
     },
     generate,
     async countPromptTokens(request) {
