@@ -5,6 +5,7 @@ import { errorHandler } from './middleware/error-handler.js';
 import { requestLog } from './middleware/request-log.js';
 import { chatCompletionsRouter } from './routes/chat-completions.js';
 import { completionsRouter } from './routes/completions.js';
+import { functionsRouter } from './routes/functions.js';
 import { healthRouter } from './routes/health.js';
 import { modelsRouter } from './routes/models.js';
 
@@ -19,6 +20,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(modelsRouter(deps));
   app.use(chatCompletionsRouter(deps));
   app.use(completionsRouter(deps));
+  app.use(functionsRouter(deps));
   app.use((req) => {
     throw new NotFoundError(`Unknown route ${req.method} ${req.path}.`, 'unknown_route');
   });

@@ -3,6 +3,7 @@ import type { Config, Logger, ModelSpec } from '@spool/shared';
 import type { JobClient } from './queue/job-client.js';
 import type { WorkerRegistry } from './worker-registry.js';
 import type { RequestMetrics } from './request-metrics.js';
+import type { SpoolFunctions } from './functions/setup.js';
 
 /** Everything the routes use, built once by the server (or by a test) and passed down. */
 export interface ApiDeps {
@@ -13,4 +14,5 @@ export interface ApiDeps {
   jobs: JobClient;
   registry: WorkerRegistry;
   metrics: RequestMetrics;
+  functions: SpoolFunctions;
 }

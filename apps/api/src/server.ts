@@ -6,6 +6,7 @@ import type { ApiDeps } from './deps.js';
 import { startMetricsLog } from './metrics-log.js';
 import { createJobChannels } from './queue/job-channel.js';
 import { createJobClient } from './queue/job-client.js';
+import { createSpoolFunctions } from './functions/setup.js';
 import { createRequestMetrics } from './request-metrics.js';
 import { createWorkerRegistry } from './worker-registry.js';
 
@@ -22,7 +23,7 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
   const subscriber = redis.duplicate();
   const registry = createWorkerRegistry(redis, config);
   await registry.refresh();
-  const deps: ApiDeps = {
+  const base = {
     config,
     logger,
     redis,
@@ -31,6 +32,7 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
     registry,
     metrics: createRequestMetrics(),
   };
+  const deps: ApiDeps = { ...base, functions: await createSpoolFunctions(base) };
   const server = createApp(deps).listen(config.API_PORT, config.API_HOST);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   server.keepAliveTimeout = 65_000;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LlamaText, type ChatWrapper, type Llama, type LlamaGrammar } from 'node-llama-cpp';
-import type { GenerationRequest, ToolSpec } from '@spool/shared';
+import type { ChatMessage, GenerationRequest, ToolSpec } from '@spool/shared';
 import { choiceGrammar, jsonSchemaGrammar } from './llamacpp-grammar.js';
 
 /** How a request uses tools: not at all, at the model's choice, or a call it must make. */
@@ -13,6 +13,12 @@ export function toolModeOf(request: GenerationRequest): ToolMode {
   if (choice === 'auto') return { kind: 'auto', tools };
   if (choice === 'required') return { kind: 'forced', candidates: tools };
   return { kind: 'forced', candidates: tools.filter((tool) => tool.name === choice.name) };
+}
+
+/** A system message naming the function(s) a forced call chooses from, with their argument schemas. */
+export function forcedCallNote(candidates: ToolSpec[]): ChatMessage {
+  const lines = candidates.map((tool) => `${tool.name}${tool.description ? ` (${tool.description})` : ''}: arguments ${JSON.stringify(tool.parameters)}`);
+  return { role: 'system', content: `Answer with a call of ${candidates.length === 1 ? 'this function' : 'one of these functions'}.\n${lines.join('\n')}` };
 }
 
 /**

@@ -24,7 +24,7 @@ import {
   type ToolSpec,
 } from '@spool/shared';
 import { renderChat } from './chat-prompt.js';
-import { callSyntaxOf, createGrammarCache, isCallTrigger, newToolCallId, toolModeOf, type CallSyntax } from './llamacpp-tools.js';
+import { callSyntaxOf, createGrammarCache, forcedCallNote, isCallTrigger, newToolCallId, toolModeOf, type CallSyntax } from './llamacpp-tools.js';
 
 /** `json_object` is any object; `json_schema` its schema. */
 const formatSchema = (format: ResponseFormatSpec) => (format.type === 'json_schema' ? format.schema : { type: 'object' });
@@ -78,8 +78,12 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
 
   function preparePrompt(request: GenerationRequest): Prompt {
     if (request.kind === 'chat') {
-      const offered = toolModeOf(request).kind === 'none' ? [] : (request.tools ?? []);
-      const { text, stops } = renderChat(chatWrapper!, request.messages ?? [], offered);
+      const mode = toolModeOf(request);
+      // `auto` offers the tools through the template's own function docs and call syntax. A forced
+      // call needs no instructions on how to call (the grammar writes the syntax): a short note of
+      // what to call keeps the prompt small.
+      const messages = mode.kind === 'forced' ? [forcedCallNote(mode.candidates), ...(request.messages ?? [])] : (request.messages ?? []);
+      const { text, stops } = renderChat(chatWrapper!, messages, mode.kind === 'auto' ? mode.tools : []);
       return { input: text, stops, tokens: text.tokenize(model!.tokenizer).length };
     }
     const prompt = request.prompt ?? '';
