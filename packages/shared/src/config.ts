@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { jobsSettings } from './settings/jobs.js';
 import { gpuSettings } from './settings/gpu.js';
 import { cacheSettings } from './settings/cache.js';
+import { functionsSettings } from './settings/functions.js';
 
 const flag = z
   .union([z.boolean(), z.string()])
@@ -47,6 +48,7 @@ export const configSchema = z.object({
   ...jobsSettings,
   ...gpuSettings,
   ...cacheSettings,
+  ...functionsSettings,
 });
 
 export type Config = z.infer<typeof configSchema>;
