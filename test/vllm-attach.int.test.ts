@@ -80,7 +80,7 @@ describe('vllm engine, attach mode (a vLLM someone else runs)', () => {
     const vllm = engine();
     await vllm.start();
     const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }];
-    const request = { ...chat('what is the weather?'), tools, tool_choice: 'auto' } as GenerationRequest;
+    const request: GenerationRequest = { ...chat('what is the weather?'), tools: [{ name: 'get_weather', parameters: { type: 'object' } }], toolChoice: 'auto' };
     const events = await collect(vllm.generate(request, new AbortController().signal));
     const calls = events.filter((event) => event.type === 'tool-call-delta');
     expect(calls[0]).toMatchObject({ index: 0, name: 'get_weather', arguments: '' });

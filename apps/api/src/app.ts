@@ -8,6 +8,7 @@ import { adminRouter } from './routes/admin.js';
 import { chatCompletionsRouter } from './routes/chat-completions.js';
 import { completionsRouter } from './routes/completions.js';
 import { docsRouter } from './routes/docs.js';
+import { functionsRouter } from './routes/functions.js';
 import { healthRouter } from './routes/health.js';
 import { jobsRouter } from './routes/jobs.js';
 import { metricsRouter } from './routes/metrics.js';
@@ -30,6 +31,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(docsRouter(deps));
   app.use(metricsRouter(deps));
   app.use(adminRouter(deps));
+  app.use(functionsRouter(deps));
   app.use((req) => {
     throw new NotFoundError(`Unknown route ${req.method} ${req.path}.`, 'unknown_route');
   });

@@ -4,6 +4,7 @@ import type { Config, Logger, ModelSpec } from '@spool/shared';
 import type { JobClient } from './queue/job-client.js';
 import type { WorkerRegistry } from './worker-registry.js';
 import type { RequestMetrics } from './request-metrics.js';
+import type { SpoolFunctions } from './functions/setup.js';
 
 /** Everything the routes use, built once by the server (or by a test) and passed down. */
 export interface ApiDeps {
@@ -16,4 +17,5 @@ export interface ApiDeps {
   metrics: RequestMetrics;
   /** The response cache; absent, every request generates (deps built by hand in tests). */
   cache?: ResponseCache;
+  functions: SpoolFunctions;
 }

@@ -9,6 +9,7 @@ import { startMetricsLog } from './metrics-log.js';
 import { createJobChannels } from './queue/job-channel.js';
 import { createJobClient } from './queue/job-client.js';
 import { closeQueueSet } from './queue/queue-set.js';
+import { createSpoolFunctions } from './functions/setup.js';
 import { createRequestMetrics } from './request-metrics.js';
 import { createWorkerRegistry } from './worker-registry.js';
 
@@ -27,7 +28,7 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
   const registry = createWorkerRegistry(redis, config);
   await registry.refresh();
   const models = loadModelSpecs(config);
-  const deps: ApiDeps = {
+  const base = {
     config,
     logger,
     redis,
@@ -35,8 +36,9 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
     jobs: createJobClient(redis, createJobChannels(subscriber), config),
     registry,
     metrics: createRequestMetrics(),
-    cache: config.CACHE_POLICY === 'off' ? undefined : createResponseCache({ config, logger, models: () => deps.models.map((spec) => spec.id) }),
+    cache: config.CACHE_POLICY === 'off' ? undefined : createResponseCache({ config, logger, models: () => models.map((spec) => spec.id) }),
   };
+  const deps: ApiDeps = { ...base, functions: await createSpoolFunctions(base) };
   const server = createApp(deps).listen(config.API_PORT, config.API_HOST);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   server.keepAliveTimeout = 65_000;

@@ -1,6 +1,7 @@
 import {
   ContextLengthError,
   contentText,
+  generationToolFields,
   type ChatCompletionRequest,
   type CompletionRequest,
   type GenerationJob,
@@ -62,11 +63,16 @@ function jobOf(target: JobTarget, inputs: GenerationRequest[], promptText: strin
 export function chatJob(body: ChatCompletionRequest, target: JobTarget): GenerationJob {
   const n = body.n ?? 1;
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
-  const promptText = body.messages.map((message) => contentText(message.content)).join('\n');
+  const tools = generationToolFields(body);
+  const promptText = [
+    ...body.messages.map((message) => contentText(message.content) + JSON.stringify(message.role === 'assistant' ? (message.tool_calls ?? '') : '')),
+    tools.tools?.length && tools.toolChoice !== 'none' ? JSON.stringify(tools.tools) : '',
+  ].join('\n');
   const inputs = Array.from({ length: n }, (_, index): GenerationRequest => ({
     kind: 'chat',
     messages: body.messages,
     ...sampling(body, maxTokens, index),
+    ...tools,
   }));
   return jobOf(target, inputs, inputs.map(() => promptText));
 }

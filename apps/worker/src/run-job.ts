@@ -1,4 +1,4 @@
-import type { Engine, GenerationJob, GenerationResult, TokenUsage } from '@spool/shared';
+import type { Engine, GenerationEvent, GenerationJob, GenerationRequest, GenerationResult, TokenUsage, ToolCallResult } from '@spool/shared';
 import type { EventPublisher } from './event-publisher.js';
 
 /**
@@ -15,11 +15,17 @@ export async function runJob(
 ): Promise<GenerationResult> {
   const choices = await Promise.all(
     job.inputs.map(async (input, choice) => {
+      if (input.maxTokens === 0) return countOnly(engine, input, (event) => publisher.publish(jobId, attempt, { ...event, choice }));
       let text = '';
+      const toolCalls: ToolCallResult[] = [];
       for await (const event of engine.generate(input, signal)) {
         if (event.type === 'text-delta') text += event.text;
+        if (event.type === 'tool-call-delta') {
+          if (event.id !== undefined) toolCalls[event.index] = { id: event.id, name: event.name ?? '', arguments: '' };
+          toolCalls[event.index]!.arguments += event.arguments;
+        }
         publisher.publish(jobId, attempt, { ...event, choice });
-        if (event.type === 'end') return { text, finishReason: event.finishReason, usage: event.usage };
+        if (event.type === 'end') return { text, toolCalls, finishReason: event.finishReason, usage: event.usage };
       }
       throw new Error('The engine ended a generation without an end event.');
     }),
@@ -31,5 +37,16 @@ export async function runJob(
     usage.completion_tokens += part.completion_tokens;
   }
   usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
-  return { choices: choices.map(({ text, finishReason }) => ({ text, finishReason })), usage };
+  return {
+    choices: choices.map(({ text, toolCalls, finishReason }) => ({ text, finishReason, ...(toolCalls.length > 0 ? { toolCalls } : {}) })),
+    usage,
+  };
+}
+
+/** `maxTokens: 0` asks for the prompt's token count only (e.g. the `count_tokens` function): nothing is decoded. */
+async function countOnly(engine: Engine, input: GenerationRequest, publish: (event: GenerationEvent) => void) {
+  const promptTokens = await engine.countPromptTokens(input);
+  const usage = { prompt_tokens: promptTokens, completion_tokens: 0, total_tokens: promptTokens };
+  publish({ type: 'end', finishReason: 'length', usage });
+  return { text: '', toolCalls: [] as ToolCallResult[], finishReason: 'length' as const, usage };
 }

@@ -5,6 +5,7 @@ import { securitySettings } from './settings/security.js';
 import { jobsSettings } from './settings/jobs.js';
 import { gpuSettings } from './settings/gpu.js';
 import { cacheSettings } from './settings/cache.js';
+import { functionsSettings } from './settings/functions.js';
 
 const flag = z
   .union([z.boolean(), z.string()])
@@ -49,6 +50,7 @@ export const configSchema = z.object({
   ...jobsSettings,
   ...gpuSettings,
   ...cacheSettings,
+  ...functionsSettings,
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -7,6 +7,8 @@ export * from './models.js';
 export * from './async-queue.js';
 export * from './openai/common.js';
 export * from './openai/chat-completion.js';
+export * from './openai/tools.js';
+export * from './json-schema-support.js';
 export * from './openai/completion.js';
 export * from './openai/model.js';
 export * from './principal.js';

@@ -21,9 +21,17 @@ export interface GenerationJob {
   eventLog?: boolean;
 }
 
+/** A complete tool call of a finished choice. */
+export interface ToolCallResult {
+  id: string;
+  name: string;
+  /** JSON text of the arguments. */
+  arguments: string;
+}
+
 /** The final result stored on the BullMQ job. */
 export interface GenerationResult {
-  choices: { text: string; finishReason: string }[];
+  choices: { text: string; finishReason: string; toolCalls?: ToolCallResult[] }[];
   usage: TokenUsage;
 }
 

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import {
   chatCompletionChunkSchema,
   chatCompletionRequestSchema,
@@ -6,6 +6,8 @@ import {
   type ChatCompletionRequest,
 } from '@spool/shared';
 import type { ApiDeps } from '../deps.js';
+import { fillRegistryTools } from '../functions/chat-tools.js';
+import { executeToolsHandler } from '../functions/execute-tools.js';
 import { chatFormat } from '../respond/formats.js';
 import { chatJob } from '../translate.js';
 import { describeRoute } from '../openapi/registry.js';
@@ -47,6 +49,10 @@ export const chat: GenerateEndpoint<ChatCompletionRequest> = {
 
 /** `POST /v1/chat/completions` and its always-streamed alias `/v1/chat/completions/stream`. */
 export function chatCompletionsRouter(deps: ApiDeps): Router {
-  const handler = generateHandler(deps, chat);
+  const parse = (body: unknown) => fillRegistryTools(chatCompletionRequestSchema.parse(body), deps.functions.registry);
+  // Tools named by registry name alone get their schema filled in before anything else sees them.
+  const generate = generateHandler(deps, { ...chat, parse });
+  const executeTools = executeToolsHandler(deps, parse);
+  const handler = (req: Request, res: Response) => (req.body?.spool_execute_tools === true ? executeTools(req, res) : generate(req, res));
   return Router().post('/v1/chat/completions', handler).post('/v1/chat/completions/stream', handler);
 }

@@ -8,21 +8,29 @@ import {
   type Llama,
   type LlamaContext,
   type LlamaContextSequence,
+  type LlamaGrammar,
   type LlamaModel,
-  type LlamaText,
+  LlamaText,
 } from 'node-llama-cpp';
 import {
   ContextLengthError,
   createAsyncQueue,
   type Engine,
   type EngineStats,
+  type FinishReason,
   type GenerationEvent,
   type GenerationRequest,
   type ModelInfo,
+  type ResponseFormatSpec,
+  type ToolSpec,
 } from '@spool/shared';
 import { createGpuMonitor, usedBytes, type GpuMonitor } from '../gpu/gpu-monitor.js';
 import { renderChat } from './chat-prompt.js';
+import { callSyntaxOf, createGrammarCache, forcedCallNote, isCallTrigger, newToolCallId, toolModeOf, type CallSyntax } from './llamacpp-tools.js';
 import { createStopMatcher } from './stop-matcher.js';
+
+/** `json_object` is any object; `json_schema` its schema. */
+const formatSchema = (format: ResponseFormatSpec) => (format.type === 'json_schema' ? format.schema : { type: 'object' });
 
 export interface LlamaCppEngineOptions {
   modelId: string;
@@ -50,10 +58,12 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
   let model: LlamaModel | undefined;
   let context: LlamaContext | undefined;
   let chatWrapper: ChatWrapper | undefined;
+  let syntax: CallSyntax | undefined;
+  let gpuMonitor: GpuMonitor | undefined;
+  const grammars = createGrammarCache(() => llama!);
   const waiting: ((sequence: LlamaContextSequence) => void)[] = [];
   let busySlots = 0;
   let generatedTokens = 0;
-  let gpuMonitor: GpuMonitor | undefined;
 
   const info: ModelInfo = { id: options.modelId, contextLength: options.contextSize, slots: options.slots, engine: 'llamacpp' };
 
@@ -76,7 +86,12 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
 
   function preparePrompt(request: GenerationRequest): Prompt {
     if (request.kind === 'chat') {
-      const { text, stops } = renderChat(chatWrapper!, request.messages ?? []);
+      const mode = toolModeOf(request);
+      // `auto` offers the tools through the template's own function docs and call syntax. A forced
+      // call needs no instructions on how to call (the grammar writes the syntax): a short note of
+      // what to call keeps the prompt small.
+      const messages = mode.kind === 'forced' ? [forcedCallNote(mode.candidates), ...(request.messages ?? [])] : (request.messages ?? []);
+      const { text, stops } = renderChat(chatWrapper!, messages, mode.kind === 'auto' ? mode.tools : []);
       return { input: text, stops, tokens: text.tokenize(model!.tokenizer).length };
     }
     const prompt = request.prompt ?? '';
@@ -99,31 +114,71 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
   async function* generate(request: GenerationRequest, signal: AbortSignal): AsyncIterable<GenerationEvent> {
     const prompt = preparePrompt(request);
     const maxTokens = completionBudget(request, prompt.tokens);
+    const mode = toolModeOf(request);
+    // Build grammars before taking a slot: a bad schema fails here, with nothing decoded.
+    const textGrammar = request.responseFormat && mode.kind !== 'forced' ? await grammars.forSchema(formatSchema(request.responseFormat)) : undefined;
     const sequence = await acquireSequence();
     const events = createAsyncQueue<GenerationEvent>();
     const stop = new AbortController();
     const onAbort = () => stop.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     let completionTokens = 0;
-    let stoppedBySequence = false;
-    const stopMatcher = createStopMatcher(request.stop);
+    // Without a seed every choice must still differ: node-llama-cpp would reuse one default.
+    const seed = request.seed ?? randomInt(2 ** 31);
     const completion = new LlamaCompletion({ contextSequence: sequence });
-    const run = completion
-      .generateCompletionWithMeta(prompt.input, {
-        maxTokens,
+
+    /** One decoding pass that continues `input`, within what is left of the token budget. */
+    const decode = async (input: LlamaText | string, options: { grammar?: LlamaGrammar; stops?: (LlamaText | string)[]; onText?: (text: string) => void }) => {
+      const { response, metadata } = await completion.generateCompletionWithMeta(input, {
+        maxTokens: maxTokens - completionTokens,
         temperature: request.temperature,
         topP: request.topP,
-        // Without a seed every choice must still differ: node-llama-cpp would reuse one default.
-        seed: request.seed ?? randomInt(2 ** 31),
+        seed,
         signal: stop.signal,
         stopOnAbortSignal: true,
-        customStopTriggers: prompt.stops,
+        grammar: options.grammar,
+        customStopTriggers: options.stops ?? [],
         repeatPenalty:
           request.presencePenalty || request.frequencyPenalty
             ? { presencePenalty: request.presencePenalty, frequencyPenalty: request.frequencyPenalty }
             : false,
         onToken: (tokens) => (completionTokens += tokens.length),
-        onTextChunk: (chunk) => {
+        onTextChunk: options.onText,
+      });
+      const trigger = metadata.stopReason === 'customStopTrigger' ? metadata.customStopTrigger : undefined;
+      return { text: response, stopReason: metadata.stopReason, trigger };
+    };
+
+    /** Decodes a call of one of `candidates` after `input`: its name, then its arguments under their schema. */
+    const decodeCall = async (input: LlamaText, candidates: ToolSpec[]): Promise<FinishReason> => {
+      let text = LlamaText([input, syntax!.head]);
+      let tool = candidates[0]!;
+      if (candidates.length > 1) {
+        const named = await decode(text, { grammar: await grammars.forChoice(candidates.map((candidate) => candidate.name)) });
+        const found = candidates.find((candidate) => candidate.name === named.text);
+        if (!found) return 'length';
+        tool = found;
+      }
+      const argumentsGrammar = await grammars.forSchema(tool.parameters);
+      text = LlamaText([text, tool.name, syntax!.beforeArguments]);
+      events.push({ type: 'tool-call-delta', index: 0, id: newToolCallId(), name: tool.name, arguments: '' });
+      const call = await decode(text, {
+        grammar: argumentsGrammar,
+        onText: (piece) => events.push({ type: 'tool-call-delta', index: 0, arguments: piece }),
+      });
+      return call.stopReason === 'maxTokens' ? 'length' : 'tool_calls';
+    };
+
+    const work = async (): Promise<FinishReason> => {
+      if (mode.kind === 'forced') return decodeCall(prompt.input as LlamaText, mode.candidates);
+      const callTriggers = mode.kind === 'auto' ? syntax!.triggers : [];
+      // The client's stop sequences are matched here (node-llama-cpp's string triggers did not fire).
+      const stopMatcher = createStopMatcher(request.stop);
+      let stoppedBySequence = false;
+      const answer = await decode(prompt.input, {
+        grammar: textGrammar,
+        stops: [...prompt.stops, ...callTriggers],
+        onText: (chunk) => {
           if (stoppedBySequence) return;
           const { text, stopped } = stopMatcher.push(chunk);
           if (text) events.push({ type: 'text-delta', text });
@@ -132,18 +187,25 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
             stop.abort();
           }
         },
-      })
-      .then(({ metadata }) => {
-        generatedTokens += completionTokens;
-        const rest = stoppedBySequence ? '' : stopMatcher.flush();
-        if (rest) events.push({ type: 'text-delta', text: rest });
-        events.push({
-          type: 'end',
-          finishReason: metadata.stopReason === 'maxTokens' && !stoppedBySequence ? 'length' : 'stop',
-          usage: { prompt_tokens: prompt.tokens, completion_tokens: completionTokens, total_tokens: prompt.tokens + completionTokens },
-        });
-        events.close();
-      }, (error: unknown) => events.close(error));
+      });
+      if (stoppedBySequence) return 'stop';
+      const rest = stopMatcher.flush();
+      if (rest) events.push({ type: 'text-delta', text: rest });
+      if (mode.kind === 'auto' && isCallTrigger(syntax!, answer.trigger)) {
+        return decodeCall(LlamaText([prompt.input, answer.text]), mode.tools);
+      }
+      return answer.stopReason === 'maxTokens' ? 'length' : 'stop';
+    };
+
+    const run = work().then((finishReason) => {
+      generatedTokens += completionTokens;
+      events.push({
+        type: 'end',
+        finishReason,
+        usage: { prompt_tokens: prompt.tokens, completion_tokens: completionTokens, total_tokens: prompt.tokens + completionTokens },
+      });
+      events.close();
+    }, (error: unknown) => events.close(error));
     try {
       yield* events;
     } finally {
@@ -172,6 +234,7 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
         batchSize: options.batchSize,
       });
       chatWrapper = resolveChatWrapper(model);
+      syntax = callSyntaxOf(chatWrapper);
     },
     generate,
     async countPromptTokens(request) {

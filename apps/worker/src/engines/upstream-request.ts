@@ -1,22 +1,25 @@
 import type { FinishReason, GenerationRequest } from '@spool/shared';
 
-/**
- * Spool's request fields beyond the core ones, as `[field on GenerationRequest, field in the upstream
- * body]`. Function calling adds `tools` and friends to GenerationRequest; whichever spelling it
- * uses, listing it here is all an upstream adapter needs.
- */
-const PASS_THROUGH: [string, string][] = [
-  ['tools', 'tools'],
-  ['toolChoice', 'tool_choice'],
-  ['tool_choice', 'tool_choice'],
-  ['parallelToolCalls', 'parallel_tool_calls'],
-  ['parallel_tool_calls', 'parallel_tool_calls'],
-  ['responseFormat', 'response_format'],
-  ['response_format', 'response_format'],
-  ['logitBias', 'logit_bias'],
-  ['topK', 'top_k'],
-  ['minP', 'min_p'],
-];
+/** Spool's engine-neutral tool fields in the OpenAI wire shape every upstream speaks. */
+function toolFields(request: GenerationRequest): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  if (request.tools && request.tools.length > 0) {
+    fields.tools = request.tools.map((tool) => ({
+      type: 'function',
+      function: { name: tool.name, ...(tool.description ? { description: tool.description } : {}), parameters: tool.parameters },
+    }));
+  }
+  if (request.toolChoice !== undefined) {
+    fields.tool_choice = typeof request.toolChoice === 'string' ? request.toolChoice : { type: 'function', function: { name: request.toolChoice.name } };
+  }
+  if (request.parallelToolCalls !== undefined) fields.parallel_tool_calls = request.parallelToolCalls;
+  if (request.responseFormat) {
+    const format = request.responseFormat;
+    fields.response_format =
+      format.type === 'json_schema' ? { type: 'json_schema', json_schema: { name: format.name, schema: format.schema, strict: true } } : { type: 'json_object' };
+  }
+  return fields;
+}
 
 export interface UpstreamBodyOptions {
   model: string;
@@ -41,9 +44,7 @@ export function upstreamBody(request: GenerationRequest, options: UpstreamBodyOp
   if (request.presencePenalty) body.presence_penalty = request.presencePenalty;
   if (request.frequencyPenalty) body.frequency_penalty = request.frequencyPenalty;
   if (options.priority && request.priority !== undefined) body.priority = request.priority;
-  const fields = request as unknown as Record<string, unknown>;
-  for (const [from, to] of PASS_THROUGH) if (fields[from] !== undefined && fields[from] !== null) body[to] = fields[from];
-  return body;
+  return { ...body, ...toolFields(request) };
 }
 
 /** An upstream's finish reason in Spool's terms (vLLM says `abort` for requests it dropped). */

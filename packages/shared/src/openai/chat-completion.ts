@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { finishReasonSchema, samplingFields, usageSchema } from './common.js';
+import { toolRequestFields } from './tools.js';
 
 const textPart = z.object({ type: z.literal('text'), text: z.string() });
 /** Message content: a string, or text parts (joined), as the OpenAI clients send it. */
@@ -29,6 +30,7 @@ export const chatCompletionRequestSchema = z.object({
   ...samplingFields,
   messages: z.array(chatMessageSchema).min(1, 'messages must contain at least one message'),
   max_completion_tokens: z.number().int().positive().nullish(),
+  ...toolRequestFields,
 });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 

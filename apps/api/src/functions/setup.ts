@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import type { GenerationJob } from '@spool/shared';
+import type { ApiDeps } from '../deps.js';
+import { resolveModel } from '../resolve-model.js';
+import { jobOutput } from '../respond/job-output.js';
+import { builtInFunctions } from './built-ins.js';
+import { loadFunctionModules, type LoadFailure } from './loader.js';
+import { createFunctionRegistry, type FunctionRegistry } from './registry.js';
+
+export interface SpoolFunctions {
+  registry: FunctionRegistry;
+  /** Modules of FUNCTIONS_DIR that were skipped. */
+  loadFailures: LoadFailure[];
+}
+
+/**
+ * The API has no tokenizer: a count runs as a job on one of the model's workers, as a completion
+ * input with `maxTokens: 0`, which the worker answers with the prompt's token count alone.
+ */
+export async function countTokensOnWorker(deps: ApiDeps, model: string, text: string, signal?: AbortSignal): Promise<number> {
+  const { spec } = resolveModel(deps, model);
+  const now = Date.now();
+  const job: GenerationJob = {
+    requestId: `count-${randomUUID()}`,
+    model: spec.id,
+    inputs: [{ kind: 'completion', prompt: text, maxTokens: 0, temperature: 0, topP: 1, stop: [], presencePenalty: 0, frequencyPenalty: 0 }],
+    reservedTokens: Math.ceil(text.length / 3) + 8,
+    stream: false,
+    enqueuedAt: now,
+    deadlineAt: now + deps.config.MAX_QUEUE_WAIT_MS,
+  };
+  for await (const part of jobOutput(deps.jobs.submit(`count-${randomUUID().replaceAll('-', '')}`, job, { signal: signal ?? new AbortController().signal }))) {
+    if (part.type === 'done') return part.usage.prompt_tokens;
+  }
+  throw new Error('The count job ended without a result.');
+}
+
+/** The registry with the built-ins and FUNCTIONS_DIR's modules, for the API's deps. */
+export async function createSpoolFunctions(deps: Omit<ApiDeps, 'functions'>): Promise<SpoolFunctions> {
+  const registry = createFunctionRegistry({
+    timeoutMs: deps.config.FUNCTIONS_TIMEOUT_MS,
+    maxResultBytes: deps.config.FUNCTIONS_MAX_RESULT_BYTES,
+    logger: deps.logger,
+    countTokens: (model, text) => countTokensOnWorker(deps as ApiDeps, model, text),
+  });
+  for (const fn of builtInFunctions) registry.register(fn);
+  const loadFailures = deps.config.FUNCTIONS_DIR ? await loadFunctionModules(deps.config.FUNCTIONS_DIR, registry, deps.logger) : [];
+  return { registry, loadFailures };
+}
