@@ -65,6 +65,7 @@ const cases: Case[] = [
   { name: 'no token on the dashboard\'s data', token: null, method: 'GET', path: '/dashboard/data', status: 401, code: 'missing_api_key' },
   { name: 'a generate token on another tenant\'s job', token: GOOD, method: 'GET', path: '/v1/jobs/job_doesnotexist', status: 404, code: 'job_not_found' },
   { name: 'a generate token on /admin (odd case and slashes)', token: GOOD, method: 'GET', path: '//Admin//queues', status: 403, code: 'insufficient_scope' },
+  { name: 'spool_execute_tools without the functions scope', body: chat({ spool_execute_tools: true }), status: 403, code: 'insufficient_scope', param: 'spool_execute_tools' },
   { name: 'a model outside the token\'s models', token: sign(validClaims({ models: ['gpt-4o'] })), status: 403, code: 'model_not_allowed', param: 'model' },
   { name: 'GET a model outside the token\'s models', token: sign(validClaims({ models: ['gpt-4o'] })), method: 'GET', path: `/v1/models/${MODEL}`, status: 403, code: 'model_not_allowed' },
   // Bodies.

@@ -6,6 +6,7 @@ import { clientLimits } from '../rate-limit/ip-limit.js';
 import { requestLimit } from '../rate-limit/request-limit.js';
 import { tokenLimit } from '../rate-limit/token-limit.js';
 import { authenticate, requireScope } from './auth.js';
+import { requireBodyScopes } from './body-scopes.js';
 import { cors } from './cors.js';
 import { modelAccess } from './model-access.js';
 import { sanitizeBody } from './sanitize.js';
@@ -52,7 +53,7 @@ export function securityBeforeBody(app: Express, deps: ApiDeps): RequestHandler[
   ];
 }
 
-/** What runs once the JSON body is parsed: sanitize → model allowed for the token → tokens per minute. */
+/** What runs once the JSON body is parsed: sanitize → scopes the body asks for → model allowed → tokens per minute. */
 export function securityAfterBody(deps: ApiDeps): RequestHandler[] {
-  return [sanitizeBody(deps.config, deps.logger), modelAccess(deps.models), tokenLimit(deps.redis, deps.config, deps.registry)];
+  return [sanitizeBody(deps.config, deps.logger), requireBodyScopes, modelAccess(deps.models), tokenLimit(deps.redis, deps.config, deps.registry)];
 }
