@@ -2,14 +2,18 @@ import { spawn } from 'node:child_process';
 import { checkAuthConfig, mintToken, startApi } from '@spool/api';
 import { loadConfig } from '@spool/shared';
 import { ensureRedis } from '../ensure-redis.js';
+import { quickstartSecret } from '../quickstart-secret.js';
 
 /** All in one: Redis (the configured one, or a private one), one worker child process, the API. */
 export async function run(): Promise<void> {
-  const initial = loadConfig();
+  const configured = loadConfig();
+  const secret = quickstartSecret(configured);
+  if (secret.path) console.log(`No JWT key configured: using the quickstart secret in ${secret.path}`);
+  const initial = loadConfig({ ...process.env, ...secret.env });
   checkAuthConfig(initial);
   const redis = await ensureRedis(initial.REDIS_URL, initial.SPOOL_DATA_DIR);
   if (redis.process) console.log(`No Redis at ${initial.REDIS_URL}; started a private one at ${redis.url}`);
-  const env = { ...process.env, REDIS_URL: redis.url };
+  const env = { ...process.env, ...secret.env, REDIS_URL: redis.url };
   const config = loadConfig(env);
 
   // Re-run this same entry point (with tsx's loader flags) as the worker.
@@ -17,8 +21,8 @@ export async function run(): Promise<void> {
   const api = await startApi(config);
   console.log(`Spool API listening on ${api.url} (model ${config.DEFAULT_MODEL}; the worker is loading it)`);
   if (!config.AUTH_DISABLED && config.JWT_SECRET_KEY) {
-    const token = mintToken(config, { sub: 'quickstart', scope: 'generate', ttl: '24h' });
-    console.log(`A token to try it (sub=quickstart, scope=generate, 24h):\n  export OPENAI_API_KEY=${token}`);
+    const token = mintToken(config, { sub: 'quickstart', scope: 'generate batch functions admin', ttl: '24h' });
+    console.log(`A token to try it (sub=quickstart, every scope, 24 h; mint more with \`npm run spool -- token create\`):\n  export OPENAI_API_KEY=${token}`);
   }
 
   let stopping = false;
