@@ -4,7 +4,9 @@ import type { ApiDeps } from './deps.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { requestLog } from './middleware/request-log.js';
 import { chatCompletionsRouter } from './routes/chat-completions.js';
+import { batchesRouter } from './routes/batches.js';
 import { completionsRouter } from './routes/completions.js';
+import { filesRouter } from './routes/files.js';
 import { healthRouter } from './routes/health.js';
 import { modelsRouter } from './routes/models.js';
 
@@ -19,6 +21,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(modelsRouter(deps));
   app.use(chatCompletionsRouter(deps));
   app.use(completionsRouter(deps));
+  app.use(filesRouter(deps));
+  app.use(batchesRouter(deps));
   app.use((req) => {
     throw new NotFoundError(`Unknown route ${req.method} ${req.path}.`, 'unknown_route');
   });

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { createLogger, loadModelSpecs, type Config, type Logger } from '@spool/shared';
 import { createApp } from './app.js';
+import { startBatchCoordinator } from './batch/coordinator.js';
 import type { ApiDeps } from './deps.js';
 import { startMetricsLog } from './metrics-log.js';
 import { createJobChannels } from './queue/job-channel.js';
@@ -31,6 +32,7 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
     registry,
     metrics: createRequestMetrics(),
   };
+  const batches = config.BATCH_COORDINATOR ? await startBatchCoordinator({ ...deps, redis }) : undefined;
   const server = createApp(deps).listen(config.API_PORT, config.API_HOST);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   server.keepAliveTimeout = 65_000;
@@ -45,6 +47,7 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
       registry.stop();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await batches?.close();
       await deps.jobs.close();
       subscriber.disconnect();
       redis.disconnect();

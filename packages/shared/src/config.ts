@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { batchSettings } from './settings/batch.js';
 
 const flag = z
   .union([z.boolean(), z.string()])
@@ -40,6 +41,7 @@ export const configSchema = z.object({
   MAX_QUEUED_TOKENS: positiveInt.default(1_000_000),
   MAX_QUEUE_WAIT_MS: positiveInt.default(60_000),
   BODY_LIMIT: z.string().default('1mb'),
+  ...batchSettings,
 });
 
 export type Config = z.infer<typeof configSchema>;

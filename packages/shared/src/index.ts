@@ -10,3 +10,4 @@ export * from './openai/chat-completion.js';
 export * from './openai/completion.js';
 export * from './openai/model.js';
 export * from './principal.js';
+export * from './batch.js';

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+const flag = z
+  .union([z.boolean(), z.string()])
+  .transform((value) => value === true || /^(1|true|yes|on)$/i.test(String(value)));
+
+/** Settings of uploaded files and the Batch API. */
+export const batchSettings = {
+  /** Largest accepted upload, in bytes (OpenAI's batch limit: 200 MB). */
+  FILES_MAX_BYTES: z.coerce.number().int().positive().default(200 * 1024 * 1024),
+  /** Most request lines in one batch input file (OpenAI's: 50,000). */
+  BATCH_MAX_LINES: z.coerce.number().int().positive().default(50_000),
+  /** Whether this API process also runs batch coordinators (consumers of the `batch` queue). */
+  BATCH_COORDINATOR: flag.default(true),
+  /** Batches one coordinator process runs at the same time. */
+  BATCH_CONCURRENCY: z.coerce.number().int().positive().default(4),
+  /** Lines of one batch in flight per live worker slot of its models: 2 keeps every slot fed. */
+  BATCH_LINES_PER_SLOT: z.coerce.number().positive().default(2),
+};
