@@ -4,6 +4,7 @@
  *   spool start            API + one worker on the embedded default (starts a private Redis if needed)
  *   spool api              the API tier alone
  *   spool worker [--model ID] [--gpus 0,1]   one worker
+ *   spool batch submit|status|download        the Batch API client (see docs/batch.md)
  */
 import { ConfigError } from '@spool/shared';
 
@@ -11,6 +12,7 @@ const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<void
   start: () => import('./commands/start.js'),
   api: () => import('./commands/api.js'),
   worker: () => import('./commands/worker.js'),
+  batch: () => import('./commands/batch.js'),
 };
 
 const [name = 'start', ...argv] = process.argv.slice(2);

@@ -16,4 +16,8 @@ export const batchSettings = {
   BATCH_CONCURRENCY: z.coerce.number().int().positive().default(4),
   /** Lines of one batch in flight per live worker slot of its models: 2 keeps every slot fed. */
   BATCH_LINES_PER_SLOT: z.coerce.number().positive().default(2),
+  /** Where the `spool batch` client finds the API. */
+  SPOOL_URL: z.string().url().default('http://127.0.0.1:8000'),
+  /** Bearer token the `spool batch` client sends (unset: none, for AUTH_DISABLED servers). */
+  SPOOL_API_KEY: z.string().optional(),
 };
