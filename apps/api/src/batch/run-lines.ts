@@ -25,10 +25,13 @@ export type RunEnd = 'done' | 'cancelled' | 'expired' | 'shutdown';
 const IDLE_MS = 250;
 
 /**
- * Feeds a batch's unfinished lines into the model queues and records each result. At most
- * BATCH_LINES_PER_SLOT × (live slots of the batch's models) lines are in flight: enough that every
- * worker always has the next line waiting when a slot frees, few enough that a cancel is cheap and
- * interactive jobs (served first by BullMQ) never queue behind a flood.
+ * Feeds a batch's unfinished lines into the model queues and records each result, topping the
+ * lines in flight back up the moment one ends. In flight are the live slots of the batch's models
+ * less BATCH_FREE_SLOTS per worker: the other slots stay busy, and an interactive request (which
+ * BullMQ serves before any prioritized line) finds a free slot at once instead of waiting for
+ * lines that started together to end together. Queueing more lines would take the free slots (a
+ * worker pulls whatever job is next once it has room), so only BATCH_FREE_SLOTS=0, which gives every
+ * slot to the batch, also keeps a second round of lines queued.
  */
 export async function runLines(context: BatchContext, batch: BatchRecord, log: ResultLog, shouldStop: () => RunEnd | undefined): Promise<RunEnd> {
   const { config, registry, store, files, lineJobs } = context;
@@ -52,8 +55,13 @@ export async function runLines(context: BatchContext, batch: BatchRecord, log: R
       await store.count(batch.id, written.completed, written.failed);
     });
   };
-  const capacity = () =>
-    Math.ceil(config.BATCH_LINES_PER_SLOT * registry.workers().filter((worker) => models.has(worker.model)).reduce((sum, worker) => sum + worker.slots, 0));
+  const capacity = () => {
+    const slots = registry.workers().filter((worker) => models.has(worker.model)).map((worker) => worker.slots);
+    // With no slot kept free, a second round of lines waits in the queue so that a worker pulls the
+    // next line as it finishes one, without a round trip through this coordinator.
+    if (config.BATCH_FREE_SLOTS === 0) return 2 * slots.reduce((sum, count) => sum + count, 0);
+    return slots.reduce((sum, count) => sum + Math.max(1, count - config.BATCH_FREE_SLOTS), 0);
+  };
 
   async function nextLines(room: number): Promise<BatchRequestLine[]> {
     const taken = carry.splice(0, room);

@@ -14,8 +14,12 @@ export const batchSettings = {
   BATCH_COORDINATOR: flag.default(true),
   /** Batches one coordinator process runs at the same time. */
   BATCH_CONCURRENCY: z.coerce.number().int().positive().default(4),
-  /** Lines of one batch in flight per live worker slot of its models: 2 keeps every slot fed. */
-  BATCH_LINES_PER_SLOT: z.coerce.number().positive().default(2),
+  /**
+   * Slots of each worker that a batch leaves free, so an interactive request starts at once instead
+   * of waiting for batch lines to end. 0 gives every slot to the batch and keeps a second round of
+   * lines queued: the most throughput, for workers that serve batches alone.
+   */
+  BATCH_FREE_SLOTS: z.coerce.number().int().nonnegative().default(1),
   /** Where the `spool batch` client finds the API. */
   SPOOL_URL: z.string().url().default('http://127.0.0.1:8000'),
   /** Bearer token the `spool batch` client sends (unset: none, for AUTH_DISABLED servers). */
