@@ -8,7 +8,7 @@ describe('batch files through the OpenAI Files and Batch API', () => {
   let worker: InProcessWorker;
 
   beforeAll(async () => {
-    spool = await startSpool({ SPOOL_DATA_DIR: `/tmp/spool-test-${process.pid}-${Date.now()}` });
+    spool = await startSpool({ SPOOL_DATA_DIR: `/tmp/spool-test-${process.pid}-${Date.now()}`, FILES_MAX_BYTES: '100000', BATCH_MAX_LINES: '300' });
     worker = await startInProcessWorker(spool.config);
     await spool.waitForWorkers(1);
   });
@@ -97,6 +97,18 @@ describe('batch files through the OpenAI Files and Batch API', () => {
     const deleted = await spool.client.files.delete(file.id);
     expect(deleted).toEqual({ id: file.id, object: 'file', deleted: true });
     await expect(spool.client.files.retrieve(file.id)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('refuses uploads over the size or line limit, or without purpose batch, and keeps none of them', async () => {
+    const before = (await spool.client.files.list()).data.length;
+    await expect(uploadBatchFile(spool.client, 'x'.repeat(100_001))).rejects.toMatchObject({ status: 413, code: 'file_too_large' });
+    await expect(uploadBatchFile(spool.client, jsonl(chatLines(301, { model: MODEL, maxTokens: 1 })))).rejects.toMatchObject({ status: 413, code: 'too_many_lines' });
+    const { toFile } = await import('openai');
+    await expect(spool.client.files.create({ file: await toFile(Buffer.from('{}\n'), 'a.jsonl'), purpose: 'fine-tune' })).rejects.toMatchObject({ status: 400, code: 'invalid_purpose' });
+    const response = await fetch(`${spool.url}/v1/files`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    expect(response.status).toBe(400);
+    expect((await response.json()).error.code).toBe('invalid_content_type');
+    expect((await spool.client.files.list()).data.length).toBe(before);
   });
 
   it('cancels a running batch and keeps the partial results', async () => {

@@ -31,8 +31,8 @@ export async function receiveUpload(req: Request, store: FileStore, owner: strin
         return;
       }
       saved = store.save(owner, info.filename || 'upload.jsonl', 'batch', stream);
-      // Keep the rejection handled until it is awaited below.
-      saved.catch(() => stream.resume());
+      // A limit hit mid-file ends the parse at once: the rest of the body is drained, not parsed.
+      saved.catch(reject);
     });
     parser.on('close', resolve);
     parser.on('error', () => reject(new InvalidRequestError('The multipart body could not be read.', null, 'invalid_multipart')));
