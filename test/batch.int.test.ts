@@ -107,7 +107,7 @@ describe('batch files through the OpenAI Files and Batch API', () => {
     await expect(spool.client.files.create({ file: await toFile(Buffer.from('{}\n'), 'a.jsonl'), purpose: 'fine-tune' })).rejects.toMatchObject({ status: 400, code: 'invalid_purpose' });
     const response = await fetch(`${spool.url}/v1/files`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
     expect(response.status).toBe(400);
-    expect((await response.json()).error.code).toBe('invalid_content_type');
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('invalid_content_type');
     expect((await spool.client.files.list()).data.length).toBe(before);
   });
 

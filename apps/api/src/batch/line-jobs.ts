@@ -30,7 +30,7 @@ const SWEEP_MS = 2000;
 export function createLineJobs(redis: Redis, config: Config): LineJobs {
   const names = redisNames(config.REDIS_PREFIX);
   const queues = new Map<string, { queue: Queue<GenerationJob, GenerationResult>; events: QueueEvents; connection: Redis }>();
-  const pending = new Map<string, { model: string; since: number; onSettled: LineJob['onSettled'] }>();
+  const pending = new Map<string, { model: string; since: number; data: GenerationJob; onSettled: LineJob['onSettled'] }>();
 
   const settle = (jobId: string, outcome: LineOutcome) => {
     const entry = pending.get(jobId);
@@ -56,10 +56,28 @@ export function createLineJobs(redis: Redis, config: Config): LineJobs {
     return entry;
   }
 
+  async function add(model: string, jobs: { jobId: string; data: GenerationJob }[]): Promise<void> {
+    const { queue } = await queueOf(model);
+    // Batch lines count against the model's queued tokens like any job; the worker takes them off.
+    await redis.incrby(names.queuedTokens(model), jobs.reduce((sum, job) => sum + job.data.reservedTokens, 0));
+    await queue.addBulk(
+      jobs.map((job) => ({
+        name: 'batch-line',
+        data: job.data,
+        opts: { jobId: job.jobId, priority: PRIORITY.batch, removeOnComplete: { age: 3600 }, removeOnFail: { age: 3600 } },
+      })),
+    );
+  }
+
   async function lookUp(jobId: string, model: string): Promise<void> {
     const { queue } = await queueOf(model);
     const job = await Job.fromId<GenerationJob, GenerationResult>(queue, jobId);
-    if (!job) return settle(jobId, { ok: false, reason: 'The generation job disappeared from the queue.' });
+    const entry = pending.get(jobId);
+    if (!job) {
+      // Gone before its result was read (removed after its retention, or by hand): run it again.
+      if (entry) await add(model, [{ jobId, data: entry.data }]);
+      return;
+    }
     const state = await job.getState();
     if (state === 'completed') settle(jobId, { ok: true, result: job.returnvalue });
     else if (state === 'failed') settle(jobId, { ok: false, reason: job.failedReason });
@@ -73,18 +91,10 @@ export function createLineJobs(redis: Redis, config: Config): LineJobs {
 
   return {
     async submit(model, jobs) {
-      const { queue } = await queueOf(model);
+      await queueOf(model);
       const now = Date.now();
-      for (const job of jobs) pending.set(job.jobId, { model, since: now, onSettled: job.onSettled });
-      // Batch lines count against the model's queued tokens like any job; the worker takes them off.
-      await redis.incrby(names.queuedTokens(model), jobs.reduce((sum, job) => sum + job.data.reservedTokens, 0));
-      await queue.addBulk(
-        jobs.map((job) => ({
-          name: 'batch-line',
-          data: job.data,
-          opts: { jobId: job.jobId, priority: PRIORITY.batch, removeOnComplete: { age: 3600 }, removeOnFail: { age: 3600 } },
-        })),
-      );
+      for (const job of jobs) pending.set(job.jobId, { model, since: now, data: job.data, onSettled: job.onSettled });
+      await add(model, jobs);
     },
     async cancel(jobIds) {
       await Promise.all(
