@@ -41,7 +41,7 @@ describe('batch recovery', () => {
     cleanups.push(() => survivor.close());
     await spool.waitForWorkers(2);
 
-    const lines = chatLines(40, { model: MODEL, maxTokens: 120, prefix: 'kill' });
+    const lines = chatLines(40, { model: MODEL, maxTokens: 60, prefix: 'kill' });
     const file = await uploadBatchFile(spool.client, jsonl(lines));
     const created = await spool.client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
     await waitForBatch(spool.client, created.id, (batch) => (batch.request_counts?.completed ?? 0) >= 3);
@@ -76,7 +76,7 @@ describe('batch recovery', () => {
     });
     const first = await startApi(config, logger);
     const firstClient = new OpenAI({ baseURL: `${first.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-    const lines = chatLines(30, { model: MODEL, maxTokens: 100, prefix: 'restart' });
+    const lines = chatLines(30, { model: MODEL, maxTokens: 60, prefix: 'restart' });
     const file = await uploadBatchFile(firstClient, jsonl(lines));
     const created = await firstClient.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
     const before = await waitForBatch(firstClient, created.id, (batch) => (batch.request_counts?.completed ?? 0) >= 3);

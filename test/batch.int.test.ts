@@ -129,4 +129,16 @@ describe('batch files through the OpenAI Files and Batch API', () => {
     expect(new Set(output.map((line) => line.custom_id)).size).toBe(output.length);
     await expect(spool.client.batches.cancel(created.id)).resolves.toMatchObject({ status: 'cancelled' });
   });
+
+  it('lists batches newest first, a page at a time', async () => {
+    const first = await spool.client.batches.list({ limit: 2 });
+    expect(first.data.length).toBe(2);
+    expect(first.data[0]!.created_at).toBeGreaterThanOrEqual(first.data[1]!.created_at);
+    expect(first.hasNextPage()).toBe(true);
+    const second = await first.getNextPage();
+    expect(second.data.length).toBeGreaterThan(0);
+    expect(second.data.map((batch) => batch.id)).not.toContain(first.data[0]!.id);
+    expect(second.data.map((batch) => batch.id)).not.toContain(first.data[1]!.id);
+    await expect(spool.client.batches.list({ limit: 101 })).rejects.toMatchObject({ status: 400 });
+  });
 });
