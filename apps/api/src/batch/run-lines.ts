@@ -45,15 +45,23 @@ export async function runLines(context: BatchContext, batch: BatchRecord, log: R
   let signalled = false;
   let flushing = Promise.resolve();
   let flushQueued = false;
+  // A write that failed (say, a full disk) stops the run; a retry resumes from what reached the files.
+  let flushError: unknown;
+  // After a shutdown, results that still arrive belong to the next coordinator, which reads them from their jobs.
+  let stopped = false;
 
   const flush = () => {
     if (flushQueued) return;
     flushQueued = true;
-    flushing = flushing.then(async () => {
-      flushQueued = false;
-      const written = await log.flush();
-      await store.count(batch.id, written.completed, written.failed);
-    });
+    flushing = flushing
+      .then(async () => {
+        flushQueued = false;
+        const written = await log.flush();
+        await store.count(batch.id, written.completed, written.failed);
+      })
+      .catch((error: unknown) => {
+        flushError ??= error;
+      });
   };
   const capacity = () => {
     const slots = registry.workers().filter((worker) => models.has(worker.model)).map((worker) => worker.slots);
@@ -96,6 +104,7 @@ export async function runLines(context: BatchContext, batch: BatchRecord, log: R
           jobId,
           data,
           onSettled(outcome) {
+            if (stopped) return;
             inflight.delete(jobId);
             if (outcome.ok) log.record(successLine(request, requestId, outcome.result), true);
             else log.record(failedLine(request.customId, 'generation_failed', outcome.reason), false);
@@ -117,6 +126,7 @@ export async function runLines(context: BatchContext, batch: BatchRecord, log: R
 
   let end: RunEnd | undefined;
   for (;;) {
+    if (flushError) throw flushError;
     end = shouldStop();
     if (end) break;
     const room = capacity() - inflight.size;
@@ -141,6 +151,8 @@ export async function runLines(context: BatchContext, batch: BatchRecord, log: R
   await lines.return?.();
   flush();
   await flushing;
+  stopped = true;
+  if (flushError) throw flushError;
   return end ?? 'done';
 }
 
