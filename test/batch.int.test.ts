@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { BadRequestError, NotFoundError } from 'openai';
+import { batchRedisNames } from '@spool/shared';
 import { chatLines, fileLines, jsonl, uploadBatchFile, waitForBatch } from './helpers/batch-files.js';
 import { MODEL, startInProcessWorker, startSpool, type InProcessWorker, type Spool } from './helpers/spool-harness.js';
 
@@ -128,6 +130,27 @@ describe('batch files through the OpenAI Files and Batch API', () => {
     expect(output.length).toBeLessThan(200);
     expect(new Set(output.map((line) => line.custom_id)).size).toBe(output.length);
     await expect(spool.client.batches.cancel(created.id)).resolves.toMatchObject({ status: 'cancelled' });
+  });
+
+  it('expires a batch at its deadline: answers kept, every unfinished line in the error file', async () => {
+    const lines = chatLines(150, { model: MODEL, maxTokens: 200, prefix: 'late' });
+    const file = await uploadBatchFile(spool.client, jsonl(lines));
+    const created = await spool.client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    await waitForBatch(spool.client, created.id, (batch) => (batch.request_counts?.completed ?? 0) >= 2);
+    // Move the deadline to now, as if 24 hours had passed.
+    const redis = new Redis(spool.config.REDIS_URL);
+    await redis.hset(batchRedisNames(spool.config.REDIS_PREFIX).batch(created.id), 'expires_at', String(Math.floor(Date.now() / 1000)));
+    redis.disconnect();
+    const batch = await waitForBatch(spool.client, created.id);
+    expect(batch.status).toBe('expired');
+    expect(batch.expired_at).toBeGreaterThan(0);
+    const output = await fileLines(spool.client, batch.output_file_id);
+    const errors = await fileLines(spool.client, batch.error_file_id);
+    expect(output.length).toBeGreaterThanOrEqual(2);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(new Set([...output, ...errors].map((line) => line.custom_id))).toEqual(new Set(lines.map((line: any) => line.custom_id)));
+    expect(output.length + errors.length).toBe(150);
+    for (const line of errors) expect(line.error!.code).toBe('batch_expired');
   });
 
   it('lists batches newest first, a page at a time', async () => {

@@ -107,8 +107,10 @@ export function createBatchStore(redis: Redis, config: Config) {
       if (!hash.id || (owner !== undefined && hash.owner !== owner)) throw new NotFoundError(`No batch found with id '${id}'.`, 'batch_not_found', 'batch_id');
       return decode(hash);
     },
-    async status(id: string): Promise<BatchStatus | null> {
-      return (await redis.hget(names.batch(id), 'status')) as BatchStatus | null;
+    /** The fields a running batch watches: its status (a cancel) and its deadline. */
+    async watch(id: string): Promise<{ status: BatchStatus | null; expiresAt: number }> {
+      const [status, expiresAt] = await redis.hmget(names.batch(id), 'status', 'expires_at');
+      return { status: status as BatchStatus | null, expiresAt: Number(expiresAt) };
     },
     /** Newest first, after the batch `after`. */
     async list(owner: string, after: string | undefined, limit: number): Promise<{ batches: BatchRecord[]; hasMore: boolean }> {

@@ -15,7 +15,7 @@ export interface BatchCoordinator {
   close(): Promise<void>;
 }
 
-/** How often a running batch re-reads its status, to notice a cancel. */
+/** How often a running batch re-reads its status and deadline, to notice a cancel or expiry. */
 const STATUS_POLL_MS = 300;
 
 /**
@@ -33,12 +33,12 @@ export async function startBatchCoordinator(deps: Omit<BatchContext, 'store' | '
   async function execute(batch: BatchRecord, directory: string): Promise<RunEnd> {
     const log = await openResultLog(directory);
     await store.update(batch.id, { completed: log.counts.completed, failed: log.counts.failed });
-    let status: BatchStatus | null = batch.status;
-    const poll = setInterval(() => void store.status(batch.id).then((value) => (status = value), () => undefined), STATUS_POLL_MS);
+    let watched: { status: BatchStatus | null; expiresAt: number } = { status: batch.status, expiresAt: batch.expires_at };
+    const poll = setInterval(() => void store.watch(batch.id).then((value) => (watched = value), () => undefined), STATUS_POLL_MS);
     const shouldStop = (): RunEnd | undefined => {
       if (closing) return 'shutdown';
-      if (status === 'cancelling') return 'cancelled';
-      if (nowSeconds() >= batch.expires_at) return 'expired';
+      if (watched.status === 'cancelling') return 'cancelled';
+      if (nowSeconds() >= watched.expiresAt) return 'expired';
       return undefined;
     };
     try {
