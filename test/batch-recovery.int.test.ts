@@ -28,7 +28,7 @@ describe('batch recovery', () => {
   });
 
   it('loses nothing when a worker is SIGKILLed mid-batch while a second worker runs', async () => {
-    const spool = await startSpool({ SPOOL_DATA_DIR: dataDir(), MODEL_SLOTS: '2' });
+    const spool = await startSpool({ SPOOL_DATA_DIR: dataDir(), MODEL_SLOTS: '2', SHUTDOWN_GRACE_MS: '2000' });
     cleanups.push(() => spool.close());
     const doomed = startWorkerProcess(spool.env);
     cleanups.push(async () => {
@@ -63,7 +63,8 @@ describe('batch recovery', () => {
   });
 
   it('resumes a batch when its coordinator (the API process) restarts', async () => {
-    const env = testEnv({ SPOOL_DATA_DIR: dataDir(), MODEL_SLOTS: '2' });
+    // A short grace: a worker closing after the test hands back any straggling line quickly.
+    const env = testEnv({ SPOOL_DATA_DIR: dataDir(), MODEL_SLOTS: '2', SHUTDOWN_GRACE_MS: '2000' });
     const config = loadConfig(env, '/nonexistent/.env');
     const logger = createLogger({ name: 'test-api', level: 'silent' });
     const worker = await startInProcessWorker(config);
