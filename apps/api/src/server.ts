@@ -46,7 +46,12 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
       stopMetricsLog();
       registry.stop();
       server.closeIdleConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // A keep-alive connection whose response ends after close() would otherwise idle until
+      // keepAliveTimeout (65 s) before the server counts as closed.
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      await closed;
+      clearInterval(sweep);
       await batches?.close();
       await deps.jobs.close();
       subscriber.disconnect();
