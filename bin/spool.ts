@@ -5,6 +5,7 @@
  *   spool api              the API tier alone
  *   spool worker [--model ID] [--gpus 0,1]   one worker pinned to those GPUs (or WORKER_MODEL, WORKER_GPUS)
  *   spool token create --sub S --scope "generate" --ttl 30d   mint a JWT with JWT_SECRET_KEY
+ *   spool batch submit|status|download        the Batch API client (see docs/batch.md)
  */
 import { ConfigError } from '@spool/shared';
 
@@ -13,6 +14,7 @@ const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<void
   api: () => import('./commands/api.js'),
   worker: () => import('./commands/worker.js'),
   token: () => import('./commands/token.js'),
+  batch: () => import('./commands/batch.js'),
 };
 
 const [name = 'start', ...argv] = process.argv.slice(2);

@@ -80,7 +80,7 @@ export interface Spool {
 export async function startSpool(overrides: Record<string, string> = {}): Promise<Spool> {
   const env = testEnv(overrides);
   const config = loadConfig(env, '/nonexistent/.env');
-  const api = await startApi(config, createLogger({ name: 'test-api', level: 'silent' }));
+  const api = await startApi(config, createLogger({ name: 'test-api', level: (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent' }));
   const client = new OpenAI({ baseURL: `${api.url}/v1`, apiKey: process.env.SPOOL_TEST_TOKEN ?? 'unused', maxRetries: 0 });
   return {
     env,

@@ -6,9 +6,11 @@ import { requestLog } from './middleware/request-log.js';
 import { securityAfterBody, securityBeforeBody } from './middleware/security.js';
 import { adminRouter } from './routes/admin.js';
 import { chatCompletionsRouter } from './routes/chat-completions.js';
+import { batchesRouter } from './routes/batches.js';
 import { completionsRouter } from './routes/completions.js';
 import { docsRouter } from './routes/docs.js';
 import { functionsRouter } from './routes/functions.js';
+import { filesRouter } from './routes/files.js';
 import { healthRouter } from './routes/health.js';
 import { jobsRouter } from './routes/jobs.js';
 import { metricsRouter } from './routes/metrics.js';
@@ -32,6 +34,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(metricsRouter(deps));
   app.use(adminRouter(deps));
   app.use(functionsRouter(deps));
+  app.use(filesRouter(deps));
+  app.use(batchesRouter(deps));
   app.use((req) => {
     throw new NotFoundError(`Unknown route ${req.method} ${req.path}.`, 'unknown_route');
   });

@@ -4,6 +4,8 @@ import { createLogger, loadModelSpecs, type Config, type Logger } from '@spool/s
 import { createApp } from './app.js';
 import { checkAuthConfig } from './middleware/security.js';
 import { createResponseCache } from './cache/response-cache.js';
+import { watchBatches } from './batch/batch-progress.js';
+import { startBatchCoordinator } from './batch/coordinator.js';
 import type { ApiDeps } from './deps.js';
 import { startMetricsLog } from './metrics-log.js';
 import { createJobChannels } from './queue/job-channel.js';
@@ -39,6 +41,8 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
     cache: config.CACHE_POLICY === 'off' ? undefined : createResponseCache({ config, logger, models: () => models.map((spec) => spec.id) }),
   };
   const deps: ApiDeps = { ...base, functions: await createSpoolFunctions(base) };
+  const batches = config.BATCH_COORDINATOR ? await startBatchCoordinator({ ...deps, redis }) : undefined;
+  watchBatches(deps);
   const server = createApp(deps).listen(config.API_PORT, config.API_HOST);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   server.keepAliveTimeout = 65_000;
@@ -52,7 +56,13 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
       stopMetricsLog();
       registry.stop();
       server.closeIdleConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // A keep-alive connection whose response ends after close() would otherwise idle until
+      // keepAliveTimeout (65 s) before the server counts as closed.
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      await closed;
+      clearInterval(sweep);
+      await batches?.close();
       await deps.jobs.close();
       await closeQueueSet(deps);
       await deps.cache?.close();

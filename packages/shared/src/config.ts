@@ -6,6 +6,7 @@ import { jobsSettings } from './settings/jobs.js';
 import { gpuSettings } from './settings/gpu.js';
 import { cacheSettings } from './settings/cache.js';
 import { functionsSettings } from './settings/functions.js';
+import { batchSettings } from './settings/batch.js';
 
 const flag = z
   .union([z.boolean(), z.string()])
@@ -51,6 +52,7 @@ export const configSchema = z.object({
   ...gpuSettings,
   ...cacheSettings,
   ...functionsSettings,
+  ...batchSettings,
 });
 
 export type Config = z.infer<typeof configSchema>;

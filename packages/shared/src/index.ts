@@ -15,3 +15,5 @@ export * from './principal.js';
 export * from './auth-errors.js';
 export * from './async-jobs.js';
 export * from './openai/job.js';
+export * from './batch.js';
+export * from './openai/batch.js';
