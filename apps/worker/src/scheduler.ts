@@ -63,6 +63,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       return new Promise((start, fail) => {
         const job: Pending = { ...request, start, fail, signal };
         pending.push(job);
+        // An idle engine starts a lone job at once: nothing sits in front of its first token.
+        if (runningSlots === 0 && pending.length === 1 && !signal.aborted) {
+          flush();
+          return;
+        }
         signal.addEventListener(
           'abort',
           () => {

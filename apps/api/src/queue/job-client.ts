@@ -81,17 +81,26 @@ export function createJobClient(redis: Redis, channels: JobChannels, config: Con
   }
 
   async function* submit(jobId: string, data: GenerationJob, options: SubmitOptions): AsyncIterable<JobEvent> {
-    await admit(data);
     const events = createAsyncQueue<JobEvent>();
     let started = false;
     let finished = false;
-    const stopListening = await channels.listen(names.jobChannel(jobId), (batch) => {
-      for (const event of batch) {
-        if (event.type === 'start') started = true;
-        events.push(event);
-        if (event.type === 'done' || event.type === 'error') events.close();
-      }
-    });
+    // Admission and the subscription are independent round trips: run them together. The job is
+    // enqueued only after both, so no event can be missed.
+    const [admitted, listening] = await Promise.allSettled([
+      admit(data),
+      channels.listen(names.jobChannel(jobId), (batch) => {
+        for (const event of batch) {
+          if (event.type === 'start') started = true;
+          events.push(event);
+          if (event.type === 'done' || event.type === 'error') events.close();
+        }
+      }),
+    ]);
+    if (admitted.status === 'rejected' || listening.status === 'rejected') {
+      if (listening.status === 'fulfilled') await listening.value();
+      throw admitted.status === 'rejected' ? admitted.reason : (listening as PromiseRejectedResult).reason;
+    }
+    const stopListening = listening.value;
     const job = await queueOf(data.model).add('generate', data, {
       jobId,
       priority: options.priority ?? PRIORITY.interactive,
