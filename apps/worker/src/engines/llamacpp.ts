@@ -67,21 +67,32 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
 
   const info: ModelInfo = { id: options.modelId, contextLength: options.contextSize, slots: options.slots, engine: 'llamacpp' };
 
+  /** Sequences kept for reuse, their memory cleared. */
+  const free: LlamaContextSequence[] = [];
+
   async function acquireSequence(): Promise<LlamaContextSequence> {
     busySlots += 1;
+    const reused = free.pop();
+    if (reused) return reused;
     if (context!.sequencesLeft > 0) return context!.getSequence();
     return new Promise((resolve) => waiting.push(resolve));
   }
 
+  /**
+   * Keeps the sequence for the next generation instead of disposing it: a disposed sequence's id
+   * came back to node-llama-cpp late, so under steady load `getSequence` ran out while most slots
+   * were idle and new requests waited seconds for their first token.
+   */
   function releaseSequence(sequence: LlamaContextSequence): void {
     busySlots -= 1;
-    const next = waiting.shift();
-    if (!next) {
-      sequence.dispose();
-      return;
-    }
-    // Hand the sequence on with its memory cleared rather than disposing and re-creating it.
-    void sequence.clearHistory().then(() => next(sequence));
+    void sequence.clearHistory().then(
+      () => {
+        const next = waiting.shift();
+        if (next) next(sequence);
+        else free.push(sequence);
+      },
+      () => sequence.dispose(),
+    );
   }
 
   function preparePrompt(request: GenerationRequest): Prompt {
@@ -247,6 +258,7 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
     },
     async stop() {
       gpuMonitor?.stop();
+      free.splice(0).forEach((sequence) => sequence.dispose());
       await context?.dispose();
       await model?.dispose();
       await llama?.dispose();
