@@ -31,6 +31,12 @@ const env: Record<string, string> = {
   LOG_LEVEL: 'warn',
   METRICS_LOG_INTERVAL_S: '0',
   SPOOL_DATA_DIR: await mkdtemp(join(tmpdir(), 'spool-bench-')),
+  // The queue path is measured, not auth: no tokens, no rate limits.
+  AUTH_DISABLED: 'true',
+  RATE_LIMIT_IP_RPM: '0',
+  RATE_LIMIT_RPM: '0',
+  RATE_LIMIT_TPM: '0',
+  RATE_LIMIT_AUTH_FAILURES: '0',
 };
 const config = loadConfig(env);
 const percentile = (values: number[], share: number) => {

@@ -5,6 +5,7 @@
  *   npm run bench:cache [-- --seconds 4 --concurrency 8 --slices 8]
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import express from 'express';
 import { Redis } from 'ioredis';
-import { startApi } from '@spool/api';
+import { mintToken, startApi } from '@spool/api';
 import { createLogger, loadConfig, loadModelSpecs } from '@spool/shared';
 import { createEngineForModel, createWorker } from '@spool/worker';
 
@@ -33,6 +34,11 @@ async function serve(): Promise<void> {
     SPOOL_MODEL_PATH: `${process.cwd()}/models:${process.cwd()}/../shared/models`,
     MODEL_SLOTS: '2',
     CACHE_POLICY: 'deterministic',
+    // Auth and every rate limit on, as in production; limits high enough never to refuse the load.
+    JWT_SECRET_KEY: process.env.SPOOL_BENCH_SECRET!,
+    RATE_LIMIT_RPM: '100000000',
+    RATE_LIMIT_TPM: '1000000000000',
+    RATE_LIMIT_IP_RPM: '100000000',
   };
   const config = loadConfig({ ...process.env, ...base }, '/nonexistent/.env');
   const engine = await createEngineForModel(loadModelSpecs(config)[0]!, config);
@@ -78,10 +84,12 @@ interface Result {
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+const SECRET = process.env.SPOOL_BENCH_SECRET ?? randomBytes(32).toString('hex');
+const TOKEN = mintToken({ JWT_SECRET_KEY: SECRET }, { sub: 'bench', scope: 'generate', ttl: '1h' });
 
 function post(port: number, path: string): Promise<{ status: number; cache: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) } }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY), authorization: `Bearer ${TOKEN}` } }, (res) => {
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode ?? 0, cache: String(res.headers['x-cache'] ?? '-') }));
     });
@@ -125,7 +133,10 @@ async function main(): Promise<void> {
   const seconds = Number(values.seconds);
   const concurrency = Number(values.concurrency);
   const slices = Number(values.slices);
-  const server = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'serve'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'serve'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, SPOOL_BENCH_SECRET: SECRET },
+  });
   try {
     const ports = await new Promise<Record<'bare' | 'l1' | 'l2' | 'l3', number>>((resolve, reject) => {
       server.stdout!.once('data', (data: Buffer) => resolve(JSON.parse(data.toString())));
@@ -148,7 +159,7 @@ async function main(): Promise<void> {
     const rows = targets.map((target) => summarize(target.name, samples.get(target.name)!));
     console.table(rows);
     const ratio = Number((rows[1]!.rps / rows[0]!.rps).toFixed(2));
-    console.log(`L1 hit / bare route: ${ratio} (target >= 0.5; no auth or rate limits in the path yet)`);
+    console.log(`L1 hit / bare route: ${ratio} (target >= 0.5, with JWT auth and every rate limit on for the cache levels; the bare route has neither)`);
     mkdirSync('bench/results', { recursive: true });
     const file = `bench/results/cache-${new Date().toISOString().replaceAll(':', '-')}.json`;
     writeFileSync(file, JSON.stringify({ seconds, concurrency, slices, rows, l1ToBareRatio: ratio }, null, 2));

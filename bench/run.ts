@@ -90,7 +90,10 @@ async function benchSpool(): Promise<{ levels: LevelResult[]; oneTokenP50Ms: num
     MODEL_SLOTS: String(slots),
     AUTH_DISABLED: 'true',
     CACHE_POLICY: 'off',
-    RATE_LIMIT_DISABLED: 'true',
+    RATE_LIMIT_IP_RPM: '0',
+    RATE_LIMIT_RPM: '0',
+    RATE_LIMIT_TPM: '0',
+    RATE_LIMIT_AUTH_FAILURES: '0',
   };
   const baseUrl = `http://127.0.0.1:${port}`;
   const api = spoolProcess(['api'], env);

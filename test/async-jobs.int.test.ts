@@ -140,6 +140,9 @@ describe('async jobs', () => {
     expect(replay.map(chunkText).join('')).toBe((done.result as ChatResult).choices[0]!.message.content);
     const after = await readEvents(spool.client, job.id, { query: { starting_after: '2' } });
     expect(after).toEqual(replay.slice(3));
+    // Resuming after the very last event of an ended job closes the stream at once, with nothing.
+    const last = String(replay.at(-1)!.sequence_number);
+    expect(await readEvents(spool.client, job.id, { headers: { 'Last-Event-ID': last } })).toEqual([]);
   });
 
   it('answers 404 with an OpenAI error for an unknown job, and 400 for a bad event id', async () => {

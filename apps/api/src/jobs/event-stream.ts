@@ -68,6 +68,10 @@ export async function streamJobEvents(deps: ApiDeps, req: Request, res: Response
       // Quiet for a while: getJob writes the end of a job whose worker is gone, read next round.
       const job = await getJob(deps, jobId, owner).catch(() => undefined);
       if (!job) break;
+      // A client that resumed after the job's last event has nothing more to wait for.
+      if (job.status !== 'queued' && job.status !== 'in_progress') {
+        ended = send(await readLog(deps.redis, key, after)) || true;
+      }
     }
   } catch (error) {
     if (!closed) throw error;
