@@ -35,10 +35,12 @@ async function serve(): Promise<void> {
     MODEL_SLOTS: '2',
     CACHE_POLICY: 'deterministic',
     // Auth and every rate limit on, as in production; limits high enough never to refuse the load.
+    // BENCH_CACHE_SECURITY=auth keeps auth and turns the limits off; =off turns both off.
     JWT_SECRET_KEY: process.env.SPOOL_BENCH_SECRET!,
-    RATE_LIMIT_RPM: '100000000',
-    RATE_LIMIT_TPM: '1000000000000',
-    RATE_LIMIT_IP_RPM: '100000000',
+    ...(process.env.BENCH_CACHE_SECURITY === 'off' ? { AUTH_DISABLED: 'true' } : {}),
+    ...(process.env.BENCH_CACHE_SECURITY === 'off' || process.env.BENCH_CACHE_SECURITY === 'auth'
+      ? { RATE_LIMIT_RPM: '0', RATE_LIMIT_TPM: '0', RATE_LIMIT_IP_RPM: '0', RATE_LIMIT_AUTH_FAILURES: '0' }
+      : { RATE_LIMIT_RPM: '100000000', RATE_LIMIT_TPM: '1000000000000', RATE_LIMIT_IP_RPM: '100000000' }),
   };
   const config = loadConfig({ ...process.env, ...base }, '/nonexistent/.env');
   const engine = await createEngineForModel(loadModelSpecs(config)[0]!, config);
