@@ -27,6 +27,7 @@ import {
 import { createGpuMonitor, usedBytes, type GpuMonitor } from '../gpu/gpu-monitor.js';
 import { renderChat } from './chat-prompt.js';
 import { callSyntaxOf, createGrammarCache, forcedCallNote, isCallTrigger, newToolCallId, toolModeOf, type CallSyntax } from './llamacpp-tools.js';
+import { evaluationPriorityOf, interactiveFirst } from './interactive-first.js';
 import { createStopMatcher } from './stop-matcher.js';
 
 /** `json_object` is any object; `json_schema` its schema. */
@@ -145,6 +146,7 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
         temperature: request.temperature,
         topP: request.topP,
         seed,
+        evaluationPriority: evaluationPriorityOf(request.priority),
         signal: stop.signal,
         stopOnAbortSignal: true,
         grammar: options.grammar,
@@ -243,6 +245,7 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
         sequences: options.slots,
         threads: options.threads,
         batchSize: options.batchSize,
+        batching: { itemPrioritizationStrategy: interactiveFirst },
       });
       chatWrapper = resolveChatWrapper(model);
       syntax = callSyntaxOf(chatWrapper);
