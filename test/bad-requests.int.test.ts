@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL, startInProcessWorker, startSpool, type InProcessWorker, type Spool } from './helpers/spool-harness.js';
+import { describe, expect, it } from 'vitest';
+import { MODEL, useSpool } from './helpers/spool-harness.js';
 
 const user = [{ role: 'user', content: 'Hello' }];
 const chat = (extra: object) => JSON.stringify({ model: MODEL, messages: user, ...extra });
@@ -36,21 +36,10 @@ const cases: [string, string, string, number, string | null, string | null][] = 
 ];
 
 describe('bad requests get an OpenAI error with the right status', () => {
-  let spool: Spool;
-  let worker: InProcessWorker;
-
-  beforeAll(async () => {
-    spool = await startSpool();
-    worker = await startInProcessWorker(spool.config);
-    await spool.waitForWorkers(1);
-  });
-  afterAll(async () => {
-    await worker?.close();
-    await spool?.close();
-  });
+  const context = useSpool();
 
   it.each(cases)('%s', async (_name, path, body, status, code, param) => {
-    const response = await fetch(`${spool.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const response = await fetch(`${context.spool.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(response.status).toBe(status);
     const json = (await response.json()) as { error: Record<string, unknown> };
     expect(Object.keys(json.error).sort()).toEqual(['code', 'message', 'param', 'type']);
@@ -61,12 +50,12 @@ describe('bad requests get an OpenAI error with the right status', () => {
   });
 
   it('maps errors to the official client error classes', async () => {
-    await expect(spool.client.chat.completions.create({ model: 'missing', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({
+    await expect(context.spool.client.chat.completions.create({ model: 'missing', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({
       status: 404,
       code: 'model_not_found',
     });
     await expect(
-      spool.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], max_tokens: 9999, stream: true }),
+      context.spool.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], max_tokens: 9999, stream: true }),
     ).rejects.toMatchObject({ status: 400, code: 'context_length_exceeded' });
   });
 });

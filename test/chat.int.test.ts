@@ -1,22 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL, startInProcessWorker, startSpool, type InProcessWorker, type Spool } from './helpers/spool-harness.js';
+import { describe, expect, it } from 'vitest';
+import { MODEL, useSpool } from './helpers/spool-harness.js';
 
 describe('chat completions through the queue', () => {
-  let spool: Spool;
-  let worker: InProcessWorker;
-
-  beforeAll(async () => {
-    spool = await startSpool();
-    worker = await startInProcessWorker(spool.config);
-    await spool.waitForWorkers(1);
-  });
-  afterAll(async () => {
-    await worker?.close();
-    await spool?.close();
-  });
+  const context = useSpool();
 
   it('answers a non-streamed chat with usage', async () => {
-    const completion = await spool.client.chat.completions.create({
+    const completion = await context.spool.client.chat.completions.create({
       model: MODEL,
       messages: [{ role: 'user', content: 'Tell me a story' }],
       max_tokens: 20,
@@ -31,8 +20,8 @@ describe('chat completions through the queue', () => {
 
   it('streams deltas whose concatenation equals the non-streamed answer for the same seed at temperature 0', async () => {
     const request = { model: MODEL, messages: [{ role: 'user' as const, content: 'Once upon a time' }], max_tokens: 40, temperature: 0, seed: 7 };
-    const whole = await spool.client.chat.completions.create(request);
-    const stream = await spool.client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } });
+    const whole = await context.spool.client.chat.completions.create(request);
+    const stream = await context.spool.client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } });
     let text = '';
     let finish: string | null = null;
     let usage: unknown;

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -103,6 +104,32 @@ export async function startSpool(overrides: Record<string, string> = {}): Promis
       const keys = await redis.keys(`${config.REDIS_PREFIX}:*`);
       for (let index = 0; index < keys.length; index += 500) await redis.del(...keys.slice(index, index + 500));
       redis.disconnect();
+    },
+  };
+}
+
+/**
+ * A Spool API and one in-process worker for the tests of one `describe`, started before them and
+ * closed after. Read `spool` and `worker` inside the tests (they are set once the hook has run).
+ */
+export function useSpool(overrides: Record<string, string> = {}): { readonly spool: Spool; readonly worker: InProcessWorker } {
+  let spool: Spool | undefined;
+  let worker: InProcessWorker | undefined;
+  beforeAll(async () => {
+    spool = await startSpool(overrides);
+    worker = await startInProcessWorker(spool.config);
+    await spool.waitForWorkers(1);
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await spool?.close();
+  });
+  return {
+    get spool() {
+      return spool!;
+    },
+    get worker() {
+      return worker!;
     },
   };
 }
