@@ -19,7 +19,7 @@ export async function createEngineForModel(spec: ModelSpec, config: Config, runt
       const options = engineOptions(spec, 'llamacpp');
       return createLlamaCppEngine({
         modelId: spec.id,
-        modelPath: await locateModelFile(spec.source, config.SPOOL_MODEL_PATH),
+        modelPath: await locateModelFile(spec.source, config.SPOOL_MODEL_PATH, spec.download),
         threads: options.threads ?? config.MODEL_THREADS,
         contextSize: options.contextSize ?? config.MODEL_CONTEXT_SIZE,
         slots: options.slots ?? config.MODEL_SLOTS,

@@ -71,6 +71,8 @@ export const modelSpecSchema = z
     engine: z.enum(['llamacpp', 'vllm', 'openai']).default('llamacpp'),
     /** A file name on SPOOL_MODEL_PATH, a path, an `hf:` URI, or an engine's model id. */
     source: z.string().min(1),
+    /** Where a llama.cpp model file on none of the search paths is downloaded from once (an `hf:` URI or URL). */
+    download: z.string().min(1).optional(),
     /** Engine options, validated by the engine's schema above. */
     options: z.record(z.string(), z.unknown()).default({}),
     /** GPUs a worker of this model is pinned to unless `--gpus`/WORKER_GPUS says otherwise. */
@@ -108,6 +110,8 @@ export class ModelsFileError extends Error {
 
 /** The embedded default: the 1 MB TinyStories model, found along SPOOL_MODEL_PATH. */
 export const EMBEDDED_MODEL_SOURCE = 'stories260K.gguf';
+/** Where the embedded default is downloaded from once, on a machine with a network, when no search path has it. */
+export const EMBEDDED_MODEL_DOWNLOAD = 'hf:ggml-org/models/tinyllamas/stories260K.gguf';
 
 /** Parses the text of a models file; YAML is a superset of JSON, so one parser reads both. */
 export function parseModelsFile(text: string, fileName = 'MODELS_FILE'): ModelSpec[] {
@@ -128,7 +132,7 @@ export function parseModelsFile(text: string, fileName = 'MODELS_FILE'): ModelSp
 /** The configured models: from MODELS_FILE (YAML or JSON) when set, else the embedded default. */
 export function loadModelSpecs(config: Config): ModelSpec[] {
   if (!config.MODELS_FILE) {
-    return [modelSpecSchema.parse({ id: config.DEFAULT_MODEL, source: EMBEDDED_MODEL_SOURCE })];
+    return [modelSpecSchema.parse({ id: config.DEFAULT_MODEL, source: EMBEDDED_MODEL_SOURCE, download: EMBEDDED_MODEL_DOWNLOAD })];
   }
   if (!existsSync(config.MODELS_FILE)) throw new ModelsFileError(`MODELS_FILE ${config.MODELS_FILE} does not exist.`);
   return parseModelsFile(readFileSync(config.MODELS_FILE, 'utf8'), config.MODELS_FILE);
