@@ -17,6 +17,7 @@ import { Redis } from 'ioredis';
 import { mintToken, startApi } from '@spool/api';
 import { createLogger, loadConfig, loadModelSpecs } from '@spool/shared';
 import { createEngineForModel, createWorker } from '@spool/worker';
+import { cpuSeconds } from './lib.js';
 
 const BODY = JSON.stringify({ model: 'stories260K', messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: 32, temperature: 0 });
 const FIXED = { id: 'chatcmpl-fixed', object: 'chat.completion', created: 0, model: 'stories260K', choices: [{ index: 0, message: { role: 'assistant', content: 'Once upon a time there was a cat.' }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 9, total_tokens: 14 } };
@@ -82,6 +83,9 @@ interface Result {
   rps: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU the serving process spent per request, and Redis's: steadier than requests/s on a shared machine. */
+  serverCpuUs: number;
+  redisCpuUs: number;
   xCache: string;
 }
 
@@ -104,6 +108,15 @@ interface Sample {
   latencies: number[];
   seconds: number;
   seen: Set<string>;
+  serverCpuS: number;
+  redisCpuS: number;
+}
+
+/** Redis's own CPU seconds so far (INFO cpu), so the cost of the limits' round trips shows up too. */
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return field('used_cpu_user') + field('used_cpu_sys');
 }
 
 /** Closed loop for one slice: `concurrency` callers, each sending its next request when the last one is answered. */
@@ -127,7 +140,17 @@ async function load(target: string, port: number, path: string, seconds: number,
 function summarize(target: string, sample: Sample): Result {
   const sorted = [...sample.latencies].sort((a, b) => a - b);
   const at = (fraction: number) => Number(sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!.toFixed(3));
-  return { target, requests: sorted.length, rps: Math.round(sorted.length / sample.seconds), p50Ms: at(0.5), p99Ms: at(0.99), xCache: [...sample.seen].join(',') };
+  const perRequestUs = (seconds: number) => Math.round((seconds / sorted.length) * 1e6);
+  return {
+    target,
+    requests: sorted.length,
+    rps: Math.round(sorted.length / sample.seconds),
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    serverCpuUs: perRequestUs(sample.serverCpuS),
+    redisCpuUs: perRequestUs(sample.redisCpuS),
+    xCache: [...sample.seen].join(','),
+  };
 }
 
 async function main(): Promise<void> {
@@ -139,6 +162,7 @@ async function main(): Promise<void> {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, SPOOL_BENCH_SECRET: SECRET },
   });
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   try {
     const ports = await new Promise<Record<'bare' | 'l1' | 'l2' | 'l3', number>>((resolve, reject) => {
       server.stdout!.once('data', (data: Buffer) => resolve(JSON.parse(data.toString())));
@@ -154,9 +178,15 @@ async function main(): Promise<void> {
     ];
     for (const target of targets) for (let index = 0; index < 200; index += 1) await post(target.port, target.path);
     // Short interleaved slices, so a burst of load from elsewhere on the machine hits every target alike.
-    const samples = new Map(targets.map((target) => [target.name, { latencies: [], seconds: 0, seen: new Set<string>() } as Sample]));
+    const samples = new Map(targets.map((target) => [target.name, { latencies: [], seconds: 0, seen: new Set<string>(), serverCpuS: 0, redisCpuS: 0 } as Sample]));
     for (let slice = 0; slice < slices; slice += 1) {
-      for (const target of targets) await load(target.name, target.port, target.path, seconds / slices, concurrency, samples.get(target.name)!);
+      for (const target of targets) {
+        const sample = samples.get(target.name)!;
+        const [serverBefore, redisBefore] = [cpuSeconds(server.pid!), await redisCpuSeconds(redis)];
+        await load(target.name, target.port, target.path, seconds / slices, concurrency, sample);
+        sample.serverCpuS += cpuSeconds(server.pid!) - serverBefore;
+        sample.redisCpuS += (await redisCpuSeconds(redis)) - redisBefore;
+      }
     }
     const rows = targets.map((target) => summarize(target.name, samples.get(target.name)!));
     console.table(rows);
@@ -170,6 +200,7 @@ async function main(): Promise<void> {
     server.kill('SIGTERM');
     await new Promise((resolve) => (server.exitCode === null ? server.once('exit', resolve) : resolve(undefined)));
     agent.destroy();
+    redis.disconnect();
   }
 }
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** Percentile of an unsorted list (nearest rank). */
@@ -51,4 +51,10 @@ export function writeResult(name: string, data: unknown): string {
   const path = `bench/results/${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
   writeFileSync(path, JSON.stringify(data, null, 2));
   return path;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

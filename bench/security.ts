@@ -13,11 +13,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSecretKey, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
+import { cpuSeconds } from './lib.js';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '1.5' }, connections: { type: 'string', default: '8' } } });
 const duration = Number(values.duration);
@@ -35,12 +36,6 @@ const variants: { name: string; env: Record<string, string>; auth: boolean }[] =
   { name: 'auth+rpm', auth: true, env: { JWT_SECRET_KEY: secret, RATE_LIMIT_IP_RPM: '0', RATE_LIMIT_AUTH_FAILURES: '0', RATE_LIMIT_RPM: huge, RATE_LIMIT_TPM: '0' } },
   { name: 'auth+limits', auth: true, env: { JWT_SECRET_KEY: secret, RATE_LIMIT_IP_RPM: huge, RATE_LIMIT_AUTH_FAILURES: '20', RATE_LIMIT_RPM: huge, RATE_LIMIT_TPM: huge } },
 ];
-
-/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 function startApi(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/spool.ts', 'api'], {

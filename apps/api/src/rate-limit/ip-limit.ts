@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis';
 import { RateLimitError, type Config } from '@spool/shared';
 import { routeAccess } from '../auth/route-scopes.js';
 import { retryAfterSeconds } from './headers.js';
-import { redisStore } from './redis-store.js';
+import { counterStore } from './counter-store.js';
+import { createLeasedCounter } from './leased-counter.js';
 import { createWindowCounter } from './window-counter.js';
 
 const WINDOW_MS = 60_000;
@@ -12,7 +13,8 @@ const clientKey = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
 
 /**
  * Every request from one client IP counts against RATE_LIMIT_IP_RPM, before any token is read,
- * so a flood costs one Redis call and no signature check. Health probes are not counted.
+ * so a flood costs no signature check (and, while a lease lasts, no Redis call). Health probes are
+ * not counted.
  */
 export function ipLimit(redis: Redis, config: Config): RequestHandler {
   if (config.RATE_LIMIT_IP_RPM === 0) return (_req, _res, next) => next();
@@ -21,7 +23,7 @@ export function ipLimit(redis: Redis, config: Config): RequestHandler {
     limit: config.RATE_LIMIT_IP_RPM,
     keyGenerator: clientKey,
     skip: (req) => req.path === '/health' || req.path === '/ready',
-    store: redisStore(redis, `${config.REDIS_PREFIX}:rl:ip:`),
+    store: counterStore(createLeasedCounter(createWindowCounter(redis, `${config.REDIS_PREFIX}:rl:ip:`, WINDOW_MS)), config.RATE_LIMIT_IP_RPM, `${config.REDIS_PREFIX}:rl:ip:`),
     standardHeaders: false,
     legacyHeaders: false,
     // TRUST_PROXY is the operator's documented choice; the library's own warnings about it are noise.
@@ -40,7 +42,8 @@ export function ipLimit(redis: Redis, config: Config): RequestHandler {
  * refused with 429 before its token is even looked at, which makes guessing tokens slow.
  */
 export function authFailureGuard(redis: Redis, config: Config): (req: Request, res: Response) => Promise<void> {
-  const counter = createWindowCounter(redis, `${config.REDIS_PREFIX}:rl:authfail:`, WINDOW_MS);
+  // Leased like the others: a replica sees its own failures at once and other replicas' within a lease.
+  const counter = createLeasedCounter(createWindowCounter(redis, `${config.REDIS_PREFIX}:rl:authfail:`, WINDOW_MS));
   const limit = config.RATE_LIMIT_AUTH_FAILURES;
   return async function checkAuthFailures(req, res) {
     if (limit === 0 || config.AUTH_DISABLED || routeAccess(req.path).public) return;
@@ -56,17 +59,19 @@ export function authFailureGuard(redis: Redis, config: Config): (req: Request, r
 }
 
 /**
- * Both per-IP checks at once: the failed-auth lookup starts before the IP limiter runs, so with
- * ioredis' auto-pipelining their Redis calls share one round trip.
+ * Both per-IP checks at once: the failed-auth lookup starts before the IP limiter runs, so when both
+ * need Redis, ioredis' auto-pipelining sends their calls in one round trip.
  */
 export function clientLimits(redis: Redis, config: Config): RequestHandler {
   const perIp = ipLimit(redis, config);
   const failures = authFailureGuard(redis, config);
   return function limitClient(req: Request, res: Response, next: NextFunction): void {
     const failureCheck = failures(req, res);
+    // Handled below once the IP limiter answers; marked handled now, since with a live lease it
+    // can reject before the limiter is done.
+    failureCheck.catch(() => undefined);
     perIp(req, res, (error?: unknown) => {
       if (error) {
-        failureCheck.catch(() => undefined);
         next(error);
         return;
       }

@@ -4,6 +4,7 @@ import { RateLimitError, type Config, type Principal, type TokenUsage } from '@s
 import type { WorkerRegistry } from '../worker-registry.js';
 import { retryAfterSeconds, setRateLimitHeaders } from './headers.js';
 import { reservedTokens } from './token-estimate.js';
+import { createLeasedCounter } from './leased-counter.js';
 import { createWindowCounter } from './window-counter.js';
 
 /** The principal's tokens-per-minute budget: its `tpm` claim, else RATE_LIMIT_TPM (0 = none). */
@@ -15,7 +16,7 @@ export const tokenBudget = (principal: Principal | undefined, config: Config) =>
  * left on `res.locals.usage`, or given back when the request failed before generating anything.
  */
 export function tokenLimit(redis: Redis, config: Config, registry: Pick<WorkerRegistry, 'contextLength'>) {
-  const counter = createWindowCounter(redis, `${config.REDIS_PREFIX}:rl:tpm:`);
+  const counter = createLeasedCounter(createWindowCounter(redis, `${config.REDIS_PREFIX}:rl:tpm:`));
   return async function limitTokens(req: Request, res: Response, next: NextFunction): Promise<void> {
     const principal = res.locals.principal as Principal | undefined;
     const limit = tokenBudget(principal, config);

@@ -7,21 +7,47 @@ export interface WindowState {
   resetMs: number;
 }
 
-// Adds `cost` unless that would pass `limit` (0 = no limit). A window starts at its first use and
-// lasts `window` ms; later writes keep its end (SET ... PX with the remaining TTL).
+/** A take's answer: the window, and how much was added for the caller (its cost plus any lease). */
+export interface WindowTake extends WindowState {
+  granted: number;
+}
+
+export interface LeaseRequest {
+  /** Also take 1/`share` of what remains after the cost (0: none), for the caller to spend locally. */
+  share: number;
+  /** Unspent budget of the caller's previous lease in this window, returned first. */
+  giveBack: number;
+}
+
+// Returns `giveBack`, then adds `cost` unless that would pass `limit` (0 = no limit), plus a lease of
+// 1/`share` of what remains when that covers at least one more such cost. A window starts at its
+// first use and lasts `window` ms; later writes keep its end (SET ... PX with the remaining TTL). A
+// giveBack for a window that has ended is dropped: the lease belonged to that window.
 const TAKE = `
-local window = tonumber(ARGV[3])
 local cost = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
+local window = tonumber(ARGV[3])
+local share = tonumber(ARGV[4])
+local giveBack = tonumber(ARGV[5])
 local ttl = redis.call('PTTL', KEYS[1])
 local used = 0
-if ttl > 0 then used = tonumber(redis.call('GET', KEYS[1]) or '0') else ttl = window end
-if limit > 0 and cost > 0 and used + cost > limit then return {0, used, ttl} end
-if cost > 0 then
-  used = used + cost
+if ttl > 0 then used = tonumber(redis.call('GET', KEYS[1]) or '0') else ttl = window; giveBack = 0 end
+local changed = giveBack > 0
+used = math.max(0, used - giveBack)
+if limit > 0 and cost > 0 and used + cost > limit then
+  if changed then redis.call('SET', KEYS[1], used, 'PX', ttl) end
+  return {0, used, ttl, 0}
+end
+local granted = cost
+if limit > 0 and share > 0 and cost > 0 then
+  local spare = math.floor((limit - used - cost) / share)
+  if spare >= cost then granted = cost + spare end
+end
+if granted > 0 or changed then
+  used = used + granted
   redis.call('SET', KEYS[1], used, 'PX', ttl)
 end
-return {1, used, ttl}
+return {1, used, ttl, granted}
 `;
 
 // Corrects a window by `delta` (a reservation against the real usage), never below 0; a window
@@ -36,19 +62,20 @@ return used
 `;
 
 type Scripts = {
-  spoolWindowTake(key: string, cost: number, limit: number, windowMs: number): Promise<[number, number, number]>;
+  spoolWindowTake(key: string, cost: number, limit: number, windowMs: number, share: number, giveBack: number): Promise<[number, number, number, number]>;
   spoolWindowAdjust(key: string, delta: number): Promise<number>;
 };
 
 export interface WindowCounter {
   /** Adds `cost` to the key's window unless that passes `limit`; cost 0 just reads it. */
-  take(key: string, cost: number, limit: number): Promise<WindowState>;
+  take(key: string, cost: number, limit: number, lease?: LeaseRequest): Promise<WindowTake>;
   adjust(key: string, delta: number): Promise<void>;
 }
 
 /**
  * A weighted fixed-window counter in Redis, shared by every API replica. express-rate-limit's
- * stores count requests one by one; token budgets need weights, so they use this instead.
+ * stores count requests one by one; token budgets need weights, so every budget uses this instead
+ * (through a lease, see leased-counter.ts).
  */
 export function createWindowCounter(redis: Redis, prefix: string, windowMs = 60_000): WindowCounter {
   if (!('spoolWindowTake' in redis)) {
@@ -57,9 +84,9 @@ export function createWindowCounter(redis: Redis, prefix: string, windowMs = 60_
   }
   const scripts = redis as unknown as Scripts;
   return {
-    async take(key, cost, limit) {
-      const [allowed, used, resetMs] = await scripts.spoolWindowTake(prefix + key, Math.max(0, Math.ceil(cost)), limit, windowMs);
-      return { allowed: allowed === 1, used, resetMs };
+    async take(key, cost, limit, lease) {
+      const [allowed, used, resetMs, granted] = await scripts.spoolWindowTake(prefix + key, Math.max(0, Math.ceil(cost)), limit, windowMs, lease?.share ?? 0, Math.max(0, Math.round(lease?.giveBack ?? 0)));
+      return { allowed: allowed === 1, used, resetMs, granted };
     },
     async adjust(key, delta) {
       if (delta !== 0) await scripts.spoolWindowAdjust(prefix + key, Math.round(delta));
