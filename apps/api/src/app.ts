@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import { NotFoundError } from '@spool/shared';
 import type { ApiDeps } from './deps.js';
+import { chain } from './middleware/chain.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { requestLog } from './middleware/request-log.js';
 import { securityAfterBody, securityBeforeBody } from './middleware/security.js';
@@ -21,14 +22,20 @@ export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestLog(deps));
-  app.use(securityBeforeBody(app, deps));
-  app.use(express.json({ limit: deps.config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
-  app.use(securityAfterBody(deps));
-  app.use(healthRouter(deps));
-  app.use(modelsRouter(deps));
+  // Every request runs these; one layer for all of them (see chain.ts).
+  app.use(
+    chain([
+      requestLog(deps),
+      ...securityBeforeBody(app, deps),
+      express.json({ limit: deps.config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }),
+      ...securityAfterBody(deps),
+    ]),
+  );
+  // The generation routes first: they take most of the traffic, and each router passed costs time.
   app.use(chatCompletionsRouter(deps));
   app.use(completionsRouter(deps));
+  app.use(healthRouter(deps));
+  app.use(modelsRouter(deps));
   app.use(jobsRouter(deps));
   app.use(docsRouter(deps));
   app.use(metricsRouter(deps));

@@ -1,3 +1,4 @@
+import type { Request, Response } from 'express';
 import type { Scope } from '@spool/shared';
 
 /**
@@ -28,4 +29,9 @@ export function routeAccess(path: string): RouteAccess {
   const needs = ROUTE_SCOPES.find(({ pattern }) => pattern.test(normalised))?.needs ?? 'public';
   if (needs === 'public') return { public: true };
   return { public: false, scope: needs === 'token' ? null : needs };
+}
+
+/** The access rule of a request's path, worked out once per request (three middlewares ask). */
+export function requestAccess(req: Request, res: Response): RouteAccess {
+  return ((res.locals.routeAccess as RouteAccess | undefined) ??= routeAccess(req.path));
 }

@@ -28,23 +28,36 @@ export interface KeyInput {
 
 /** JSON with object keys sorted at every depth; `undefined` and `null` members are dropped. */
 export function canonicalJson(value: unknown): string {
+  // Plain loops and string appends: this runs on every cacheable request, cache hits included.
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
-  const entries = Object.keys(value)
-    .filter((key) => (value as Record<string, unknown>)[key] != null)
-    .sort()
-    .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-  return `{${entries.join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let index = 0; index < value.length; index += 1) {
+      const item: unknown = value[index];
+      out += `${index > 0 ? ',' : ''}${item === undefined ? 'null' : canonicalJson(item)}`;
+    }
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  let out = '{';
+  for (const key of Object.keys(record).sort()) {
+    const item = record[key];
+    if (item == null) continue;
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(item)}`;
+  }
+  return `${out}}`;
 }
 
 /** The request as it affects the output: aliases folded, defaults filled, excluded fields gone. */
 export function canonicalRequest(input: KeyInput): Record<string, unknown> {
   const canonical: Record<string, unknown> = {};
-  const fields = Object.entries(input.body).filter(([field, value]) => !KEY_EXCLUDED_FIELDS.has(field) && value != null);
-  for (const [field, value] of fields) if (!(field in FIELD_ALIASES)) canonical[field] = value;
+  for (const field of Object.keys(input.body)) {
+    const value = input.body[field];
+    if (value != null && !KEY_EXCLUDED_FIELDS.has(field) && !(field in FIELD_ALIASES)) canonical[field] = value;
+  }
   // An alias wins over the name it stands for, as the translation to a job reads it.
-  for (const [field, value] of fields) if (field in FIELD_ALIASES) canonical[FIELD_ALIASES[field]!] = value;
-  for (const [field, value] of Object.entries(input.defaults)) if (canonical[field] === undefined) canonical[field] = value;
+  for (const [alias, field] of Object.entries(FIELD_ALIASES)) if (input.body[alias] != null) canonical[field] = input.body[alias];
+  for (const field of Object.keys(input.defaults)) if (canonical[field] === undefined) canonical[field] = input.defaults[field];
   canonical.model = input.model;
   return canonical;
 }

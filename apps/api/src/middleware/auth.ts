@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ANONYMOUS_PRINCIPAL, AuthenticationError, PermissionDeniedError, type Logger, type Principal } from '@spool/shared';
 import type { JwtVerifier } from '../auth/jwt-verifier.js';
-import { routeAccess } from '../auth/route-scopes.js';
+import { requestAccess } from '../auth/route-scopes.js';
 
 const BEARER = /^Bearer +([A-Za-z0-9_\-.~+/]+=*) *$/i;
 
@@ -18,7 +18,7 @@ export function authenticate(verify: JwtVerifier | undefined) {
       res.locals.principal ??= ANONYMOUS_PRINCIPAL;
       return next();
     }
-    if (routeAccess(req.path).public) return next();
+    if (requestAccess(req, res).public) return next();
     const header = req.get('authorization');
     if (!header) throw new AuthenticationError('You did not provide a token: send `Authorization: Bearer <JWT>`.', 'missing_api_key', null);
     const match = BEARER.exec(header);
@@ -31,7 +31,7 @@ export function authenticate(verify: JwtVerifier | undefined) {
 /** 403 unless the principal holds the scope the route table asks for this path. */
 export function requireScope(logger: Logger) {
   return function checkScope(req: Request, res: Response, next: NextFunction): void {
-    const access = routeAccess(req.path);
+    const access = requestAccess(req, res);
     const principal = res.locals.principal as Principal | undefined;
     if (access.public || !access.scope || !principal || principal.scopes.includes(access.scope)) return next();
     logger.info({ requestId: res.locals.requestId, sub: principal.sub, scope: access.scope }, 'missing scope');

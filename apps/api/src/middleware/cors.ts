@@ -25,6 +25,9 @@ export function cors(originsSetting: string) {
   });
   return function handleCors(req: Request, res: Response, next: NextFunction): void {
     res.vary('Origin');
+    // Without an Origin header this is not a CORS request (servers, CLIs, same-origin GETs): the
+    // cors library would only work out that it has nothing to add.
+    if (req.headers.origin === undefined) return next();
     listed(req, res, () => {
       if (req.method === 'OPTIONS' && req.get('access-control-request-method')) {
         res.status(204).end();

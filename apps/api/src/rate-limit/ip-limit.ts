@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
 import { RateLimitError, type Config } from '@spool/shared';
-import { routeAccess } from '../auth/route-scopes.js';
+import { requestAccess } from '../auth/route-scopes.js';
 import { retryAfterSeconds } from './headers.js';
 import { counterStore } from './counter-store.js';
 import { createLeasedCounter } from './leased-counter.js';
@@ -26,8 +26,9 @@ export function ipLimit(redis: Redis, config: Config): RequestHandler {
     store: counterStore(createLeasedCounter(createWindowCounter(redis, `${config.REDIS_PREFIX}:rl:ip:`, WINDOW_MS)), config.RATE_LIMIT_IP_RPM, `${config.REDIS_PREFIX}:rl:ip:`),
     standardHeaders: false,
     legacyHeaders: false,
-    // TRUST_PROXY is the operator's documented choice; the library's own warnings about it are noise.
-    validate: { trustProxy: false, xForwardedForHeader: false },
+    // The library's start-up checks (trust proxy, X-Forwarded-For, double counting) warn about choices
+    // made on purpose here and cost time on every request.
+    validate: false,
     handler: (req, res, next) => {
       const info = (req as Request & { rateLimit: { resetTime?: Date } }).rateLimit;
       const resetMs = info.resetTime ? info.resetTime.getTime() - Date.now() : WINDOW_MS;
@@ -46,7 +47,7 @@ export function authFailureGuard(redis: Redis, config: Config): (req: Request, r
   const counter = createLeasedCounter(createWindowCounter(redis, `${config.REDIS_PREFIX}:rl:authfail:`, WINDOW_MS));
   const limit = config.RATE_LIMIT_AUTH_FAILURES;
   return async function checkAuthFailures(req, res) {
-    if (limit === 0 || config.AUTH_DISABLED || routeAccess(req.path).public) return;
+    if (limit === 0 || config.AUTH_DISABLED || requestAccess(req, res).public) return;
     const key = clientKey(req);
     res.on('finish', () => {
       if (res.statusCode === 401) void counter.take(key, 1, 0).catch(() => undefined);
