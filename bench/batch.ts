@@ -87,7 +87,7 @@ async function ttft(client: OpenAI): Promise<number> {
 
 async function throughSpool() {
   const api = await startApi(config, createLogger({ name: 'bench-api', level: 'warn' }));
-  const worker = spawn(process.execPath, ['--import', 'tsx', 'bin/spool.ts', 'worker'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const worker = spawn(process.execPath, [...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'bin/spool.ts', 'worker'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const client = new OpenAI({ baseURL: `${api.url}/v1`, apiKey: 'unused', maxRetries: 0 });
   try {
     while (!api.deps.registry.hasLiveWorker(config.DEFAULT_MODEL)) {
@@ -107,20 +107,29 @@ async function throughSpool() {
     const workerCpuBefore = await processCpuSeconds(worker.pid!);
     let batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/completions', completion_window: '24h' });
     const loaded: number[] = [];
+    // When each stage was first seen (seconds since create), to tell the fixed costs from the line rate.
+    const phases: Record<string, number> = {};
+    const seen = (name: string) => (phases[name] ??= Number(((performance.now() - started) / 1000).toFixed(2)));
     while (!['completed', 'failed', 'cancelled', 'expired'].includes(batch.status)) {
+      seen(batch.status);
+      const done = batch.request_counts?.completed ?? 0;
+      if (done > 0) seen('first line done');
+      if (done >= LINES / 2) seen('half the lines done');
+      if (done >= LINES) seen('every line done');
       // Interactive requests only while lines are really running, one after another as a user would.
       if (batch.status === 'in_progress' && (batch.request_counts?.completed ?? 0) > 0) loaded.push(await ttft(client));
       else await new Promise((resolve) => setTimeout(resolve, 20));
       batch = await client.batches.retrieve(batch.id);
     }
     const seconds = (performance.now() - started) / 1000;
+    seen(batch.status);
     const cpu = process.cpuUsage(cpuBefore);
     const cpuSeconds = { api: (cpu.user + cpu.system) / 1e6, worker: (await processCpuSeconds(worker.pid!)) - workerCpuBefore };
     if (batch.status !== 'completed') throw new Error(`the batch ended ${batch.status}`);
     const output = await (await client.files.content(batch.output_file_id!)).text();
     let tokens = 0;
     for (const line of output.split('\n')) if (line) tokens += JSON.parse(line).response.body.usage.completion_tokens;
-    return { seconds, tokens, completed: batch.request_counts!.completed, idle, loaded, cpuSeconds };
+    return { seconds, tokens, completed: batch.request_counts!.completed, idle, loaded, cpuSeconds, phases };
   } finally {
     worker.kill('SIGTERM');
     await once(worker, 'exit');
@@ -162,6 +171,7 @@ const result = {
   spoolCpuSeconds: spool.cpuSeconds,
   engineSeconds: [engineBefore.seconds, engineAfter.seconds],
   spoolSeconds: spool.seconds,
+  spoolPhases: spool.phases,
 };
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
 console.table({
@@ -175,6 +185,7 @@ console.table({
   'interactive TTFT p50, batch running (ms)': { value: fixed(rows.loadedTtftP50Ms) },
   'loaded / idle (target ≤ 2)': { value: fixed(result.ttftLoadFactor, 2) },
 });
+console.log('stages of the Spool run (s since batches.create):', JSON.stringify(spool.phases));
 await mkdir('bench/results', { recursive: true });
 const path = `bench/results/batch-${new Date().toISOString().replaceAll(':', '-')}.json`;
 await writeFile(path, JSON.stringify(result, null, 2));

@@ -17,6 +17,14 @@ export interface EventPublisher {
   openLog(jobId: string): Promise<void>;
 }
 
+/** For jobs nobody listens to (`GenerationJob.silent`): every call does nothing. */
+export const SILENT_PUBLISHER: EventPublisher = {
+  publish: () => undefined,
+  flush: () => Promise.resolve(),
+  forget: () => undefined,
+  openLog: () => Promise.resolve(),
+};
+
 export interface EventLogOptions {
   retentionS: number;
   maxEvents: number;

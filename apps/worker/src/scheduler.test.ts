@@ -56,3 +56,38 @@ describe('scheduler', () => {
     release();
   });
 });
+
+describe('scheduler with batch lines', () => {
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('keeps batch lines under their cap and starts an interactive job in the slot above it', async () => {
+    const scheduler = createScheduler({ slots: 3, tokenBudget: 1000, windowMs: 50, batchSlots: 2 });
+    const lines = [await scheduler.admit({ slots: 1, tokens: 1, batch: true }, never), await scheduler.admit({ slots: 1, tokens: 1, batch: true }, never)];
+    let heldLineStarted = false;
+    const held = scheduler.admit({ slots: 1, tokens: 1, batch: true }, never).then((release) => ((heldLineStarted = true), release));
+    await tick();
+    expect(heldLineStarted).toBe(false);
+    // Only batch lines run, so no window delays the interactive job: it starts at the next tick.
+    const startedAt = Date.now();
+    const interactive = await scheduler.admit({ slots: 1, tokens: 1 }, never);
+    expect(Date.now() - startedAt).toBeLessThan(25);
+    // A line ends: the held line takes its batch slot at once.
+    lines[0]!();
+    (await held)();
+    interactive();
+    lines[1]!();
+    expect(scheduler.stats()).toMatchObject({ runningSlots: 0, waiting: 0 });
+  });
+
+  it('starts a waiting interactive job before a batch line that waited longer', async () => {
+    const scheduler = createScheduler({ slots: 1, tokenBudget: 1000, windowMs: 0 });
+    const running = await scheduler.admit({ slots: 1, tokens: 1 }, never);
+    const order: string[] = [];
+    const line = scheduler.admit({ slots: 1, tokens: 1, batch: true }, never).then((release) => (order.push('batch'), release));
+    const interactive = scheduler.admit({ slots: 1, tokens: 1 }, never).then((release) => (order.push('interactive'), release));
+    running();
+    (await interactive)();
+    (await line)();
+    expect(order).toEqual(['interactive', 'batch']);
+  });
+});

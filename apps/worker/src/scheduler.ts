@@ -2,16 +2,25 @@
  * Admission and dynamic micro-batching. A job starts only when its slots and tokens fit; jobs that
  * arrive within `windowMs` of each other start together so their prompts share decode batches.
  * An idle engine starts at the next tick: no timer ever sits in front of a lone first token.
+ *
+ * Batch lines (the lowest priority) have a cap of their own, `batchSlots`: the slots above it stay
+ * for interactive work, and a batch line the worker already holds waits here (not in Redis) for
+ * the next batch slot, so it starts the moment a line ends. Waiting interactive jobs always start
+ * before waiting batch lines, and while only batch lines run, nothing waits for the window.
  */
 export interface SchedulerOptions {
   slots: number;
   tokenBudget: number;
   windowMs: number;
+  /** Most slots batch lines may hold at once (default: every slot). */
+  batchSlots?: number;
 }
 
 export interface Admission {
   slots: number;
   tokens: number;
+  /** A batch line: counted against `batchSlots`, started after any waiting interactive job. */
+  batch?: boolean;
 }
 
 export interface Scheduler {
@@ -23,57 +32,75 @@ export interface Scheduler {
 type Pending = Admission & { start: (release: () => void) => void; fail: (reason: unknown) => void; signal: AbortSignal };
 
 export function createScheduler(options: SchedulerOptions): Scheduler {
-  const pending: Pending[] = [];
+  const batchSlots = Math.min(options.slots, options.batchSlots ?? options.slots);
+  // Two FIFO lines: interactive work, then batch lines.
+  const waiting = { interactive: [] as Pending[], batch: [] as Pending[] };
   let runningSlots = 0;
+  let runningBatchSlots = 0;
   let runningTokens = 0;
   let timer: NodeJS.Immediate | NodeJS.Timeout | undefined;
 
   const fits = (job: Admission) =>
     runningSlots === 0 ||
-    (runningSlots + job.slots <= options.slots && runningTokens + job.tokens <= options.tokenBudget);
+    (runningSlots + job.slots <= options.slots &&
+      runningTokens + job.tokens <= options.tokenBudget &&
+      (!job.batch || runningBatchSlots + job.slots <= batchSlots));
 
-  function flush(): void {
-    timer = undefined;
-    while (pending.length > 0 && fits(pending[0]!)) {
-      const job = pending.shift()!;
+  function startFrom(line: Pending[]): void {
+    // Strict FIFO within a line: a job that does not fit yet holds back the ones behind it.
+    while (line.length > 0 && fits(line[0]!)) {
+      const job = line.shift()!;
       if (job.signal.aborted) {
         job.fail(job.signal.reason);
         continue;
       }
+      const batchShare = job.batch ? job.slots : 0;
       runningSlots += job.slots;
+      runningBatchSlots += batchShare;
       runningTokens += job.tokens;
       let released = false;
       job.start(() => {
         if (released) return;
         released = true;
         runningSlots -= job.slots;
+        runningBatchSlots -= batchShare;
         runningTokens -= job.tokens;
         schedule();
       });
     }
   }
 
+  function flush(): void {
+    timer = undefined;
+    startFrom(waiting.interactive);
+    startFrom(waiting.batch);
+  }
+
   function schedule(): void {
-    if (timer || pending.length === 0) return;
-    timer = runningSlots === 0 || options.windowMs === 0 ? setImmediate(flush) : setTimeout(flush, options.windowMs);
+    if (timer || waiting.interactive.length + waiting.batch.length === 0) return;
+    // The window groups interactive prompts arriving together; with only batch lines running (or
+    // nothing), the next job starts at the next tick.
+    const onlyBatchRunning = runningSlots === runningBatchSlots;
+    timer = onlyBatchRunning || options.windowMs === 0 ? setImmediate(flush) : setTimeout(flush, options.windowMs);
   }
 
   return {
     admit(request, signal) {
       return new Promise((start, fail) => {
         const job: Pending = { ...request, start, fail, signal };
-        pending.push(job);
+        const line = request.batch ? waiting.batch : waiting.interactive;
+        line.push(job);
         // An idle engine starts a lone job at once: nothing sits in front of its first token.
-        if (runningSlots === 0 && pending.length === 1 && !signal.aborted) {
+        if (runningSlots === 0 && waiting.interactive.length + waiting.batch.length === 1 && !signal.aborted) {
           flush();
           return;
         }
         signal.addEventListener(
           'abort',
           () => {
-            const index = pending.indexOf(job);
+            const index = line.indexOf(job);
             if (index >= 0) {
-              pending.splice(index, 1);
+              line.splice(index, 1);
               fail(signal.reason);
             }
           },
@@ -82,6 +109,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         schedule();
       });
     },
-    stats: () => ({ runningSlots, runningTokens, waiting: pending.length }),
+    stats: () => ({ runningSlots, runningTokens, waiting: waiting.interactive.length + waiting.batch.length }),
   };
 }

@@ -3,6 +3,7 @@ import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   InternalError,
+  PRIORITY,
   SpoolError,
   UnavailableError,
   redisNames,
@@ -13,7 +14,7 @@ import {
   type Logger,
 } from '@spool/shared';
 import { EngineLostError } from './engines/engine-lost-error.js';
-import { createEventPublisher } from './event-publisher.js';
+import { createEventPublisher, SILENT_PUBLISHER } from './event-publisher.js';
 import { runJob } from './run-job.js';
 import { createScheduler } from './scheduler.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -44,15 +45,22 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const { config, engine, redis, subscriber, logger } = deps;
   const names = redisNames(config.REDIS_PREFIX);
   const id = `${engine.model.id}-${randomUUID().slice(0, 8)}`;
-  const publisher = createEventPublisher(redis, names, {
+  const sharedPublisher = createEventPublisher(redis, names, {
     coalesceMs: config.STREAM_COALESCE_MS,
     log: { retentionS: config.JOB_RETENTION_S, maxEvents: config.JOB_EVENT_LOG_MAX },
   });
+  const slots = engine.model.slots;
   const scheduler = createScheduler({
-    slots: engine.model.slots,
+    slots,
     tokenBudget: config.WORKER_TOKEN_BUDGET,
     windowMs: config.MICROBATCH_WINDOW_MS,
+    batchSlots: config.BATCH_FREE_SLOTS > 0 ? Math.max(1, slots - config.BATCH_FREE_SLOTS) : slots,
   });
+  // While batch lines are here, BullMQ may hand this worker BATCH_PREFETCH jobs more than it has
+  // slots: the lines ready behind the running ones wait in the scheduler, and a fetch slot stays open
+  // for an interactive job. Without batch lines a worker takes no more than it can start, so it never
+  // holds a job another worker could run now.
+  let batchJobsHere = 0;
   const running = new Map<string, AbortController>();
 
   await subscriber.subscribe(names.cancelChannel);
@@ -64,6 +72,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
     const jobId = job.id!;
     const attempt = job.attemptsStarted;
     const data = job.data;
+    const publisher = data.silent ? SILENT_PUBLISHER : sharedPublisher;
     const fail = (error: SpoolError) => {
       publisher.publish(jobId, attempt, { type: 'error', status: error.status, error: error.toJSON().error });
       return publisher.flush().then(() => new UnrecoverableError(error.message));
@@ -76,9 +85,11 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
     }
     const controller = new AbortController();
     running.set(jobId, controller);
+    const batch = (job.priority ?? 0) >= PRIORITY.batch;
+    if (batch) countBatchJob(+1);
     publisher.publish(jobId, attempt, { type: 'start', workerId: id });
     try {
-      const release = await scheduler.admit({ slots: data.inputs.length, tokens: data.reservedTokens }, controller.signal);
+      const release = await scheduler.admit({ slots: data.inputs.length, tokens: data.reservedTokens, batch }, controller.signal);
       try {
         // The queue priority rides along for engines that schedule by it (vLLM).
         const inputs = data.inputs.map((input) => ({ ...input, priority: input.priority ?? job.priority }));
@@ -104,6 +115,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
       logger.error({ err: error, jobId }, 'generation failed');
       throw await fail(new InternalError());
     } finally {
+      if (batch) countBatchJob(-1);
       running.delete(jobId);
       publisher.forget(jobId);
     }
@@ -112,13 +124,17 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const worker = new Worker<GenerationJob, GenerationResult>(names.queue(engine.model.id), process, {
     connection: redis.duplicate({ maxRetriesPerRequest: null }),
     prefix: config.REDIS_PREFIX,
-    concurrency: engine.model.slots,
+    concurrency: slots,
     lockDuration: config.JOB_LOCK_MS,
     stalledInterval: config.STALLED_INTERVAL_MS,
     maxStalledCount: 2,
     name: id,
   });
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  function countBatchJob(change: number): void {
+    batchJobsHere += change;
+    worker.concurrency = batchJobsHere > 0 ? slots + config.BATCH_PREFETCH : slots;
+  }
   await worker.waitUntilReady();
 
   const heartbeat = startHeartbeat({ config, engine, redis, workerId: id, gpus: deps.gpus ?? [], scheduler, logger });

@@ -19,6 +19,11 @@ export interface GenerationJob {
   deadlineAt: number;
   /** An async job: the worker also appends its events to the job's expiring log (see async-jobs.ts). */
   eventLog?: boolean;
+  /**
+   * Nobody listens to this job's events (a batch line: its coordinator takes the result from
+   * BullMQ), so the worker publishes none: per-token messages would only cost its event loop.
+   */
+  silent?: boolean;
 }
 
 /** A complete tool call of a finished choice. */

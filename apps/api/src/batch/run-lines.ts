@@ -26,12 +26,13 @@ const IDLE_MS = 250;
 
 /**
  * Feeds a batch's unfinished lines into the model queues and records each result, topping the
- * lines in flight back up the moment one ends. In flight are the live slots of the batch's models
- * less BATCH_FREE_SLOTS per worker: the other slots stay busy, and an interactive request (which
- * BullMQ serves before any prioritized line) finds a free slot at once instead of waiting for
- * lines that started together to end together. Queueing more lines would take the free slots (a
- * worker pulls whatever job is next once it has room), so only BATCH_FREE_SLOTS=0, which gives every
- * slot to the batch, also keeps a second round of lines queued.
+ * lines in flight back up the moment one ends. In flight per worker: its slots less
+ * BATCH_FREE_SLOTS (the slots batch lines may run in; the worker's scheduler holds them to that),
+ * plus BATCH_PREFETCH lines ready behind them, so a worker starts its next line as one ends without
+ * waiting for this coordinator. An interactive request (which BullMQ serves before any prioritized
+ * line) still finds a free slot at once: the worker fetches more than it runs only while it holds
+ * batch lines, and never more than slots + BATCH_PREFETCH. BATCH_FREE_SLOTS=0 gives every slot to
+ * the batch and keeps a second round of lines queued.
  */
 export async function runLines(context: BatchContext, batch: BatchRecord, log: ResultLog, shouldStop: () => RunEnd | undefined): Promise<RunEnd> {
   const { config, registry, store, files, lineJobs } = context;
@@ -68,7 +69,7 @@ export async function runLines(context: BatchContext, batch: BatchRecord, log: R
     // With no slot kept free, a second round of lines waits in the queue so that a worker pulls the
     // next line as it finishes one, without a round trip through this coordinator.
     if (config.BATCH_FREE_SLOTS === 0) return 2 * slots.reduce((sum, count) => sum + count, 0);
-    return slots.reduce((sum, count) => sum + Math.max(1, count - config.BATCH_FREE_SLOTS), 0);
+    return slots.reduce((sum, count) => sum + Math.max(1, count - config.BATCH_FREE_SLOTS) + config.BATCH_PREFETCH, 0);
   };
 
   async function nextLines(room: number): Promise<BatchRequestLine[]> {
@@ -98,7 +99,9 @@ export async function runLines(context: BatchContext, batch: BatchRecord, log: R
       const requestId = `req_${jobId}`;
       const target = { requestId, model: request.spec.id, contextLength, stream: false, maxQueueWaitMs: batch.expires_at * 1000 - Date.now() };
       try {
-        const data = request.endpoint === '/v1/chat/completions' ? chatJob(request.body, target) : completionJob(request.body, target);
+        const job = request.endpoint === '/v1/chat/completions' ? chatJob(request.body, target) : completionJob(request.body, target);
+        // The result comes back through BullMQ (line-jobs.ts): nobody reads a line's events.
+        const data = { ...job, silent: true };
         const jobs = byModel.get(request.spec.id) ?? [];
         jobs.push({
           jobId,

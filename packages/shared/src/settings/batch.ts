@@ -20,6 +20,12 @@ export const batchSettings = {
    * lines queued: the most throughput, for workers that serve batches alone.
    */
   BATCH_FREE_SLOTS: z.coerce.number().int().nonnegative().default(1),
+  /**
+   * Batch lines a worker holds ready beyond the slots batch lines may use, so the next line starts
+   * the moment one ends instead of after a round trip through the coordinator and the queue.
+   * Workers and coordinators must agree on it (and on BATCH_FREE_SLOTS).
+   */
+  BATCH_PREFETCH: z.coerce.number().int().nonnegative().default(4),
   /** Where the `spool batch` client finds the API. */
   SPOOL_URL: z.string().url().default('http://127.0.0.1:8000'),
   /** Bearer token the `spool batch` client sends (unset: none, for AUTH_DISABLED servers). */
