@@ -21,6 +21,9 @@ import { createLlamaCppEngine } from '@spool/worker';
 const { values } = parseArgs({ options: { lines: { type: 'string' } } });
 const LINES = Number(values.lines ?? process.env.BENCH_BATCH_LINES ?? 10_000);
 const MAX_TOKENS = 16;
+// Interactive requests during the batch: one every N ms (a user's pace; a request that takes longer
+// delays the next), or back to back with 0, which makes them a load of their own.
+const TTFT_INTERVAL_MS = Number(process.env.BENCH_TTFT_INTERVAL_MS ?? 250);
 const prompt = (index: number) => `Once upon a time there was a child number ${index}`;
 
 const env: Record<string, string> = {
@@ -117,8 +120,11 @@ async function throughSpool() {
       if (done >= LINES / 2) seen('half the lines done');
       if (done >= LINES) seen('every line done');
       // Interactive requests only while lines are really running, one after another as a user would.
-      if (batch.status === 'in_progress' && (batch.request_counts?.completed ?? 0) > 0) loaded.push(await ttft(client));
-      else await new Promise((resolve) => setTimeout(resolve, 20));
+      if (batch.status === 'in_progress' && (batch.request_counts?.completed ?? 0) > 0) {
+        const sentAt = performance.now();
+        loaded.push(await ttft(client));
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, TTFT_INTERVAL_MS - (performance.now() - sentAt))));
+      } else await new Promise((resolve) => setTimeout(resolve, 20));
       batch = await client.batches.retrieve(batch.id);
     }
     const seconds = (performance.now() - started) / 1000;
@@ -142,7 +148,7 @@ async function throughSpool() {
   }
 }
 
-console.log(`batch bench: ${LINES} lines, max_tokens ${MAX_TOKENS}, slots ${config.MODEL_SLOTS}, threads ${config.MODEL_THREADS}, BATCH_FREE_SLOTS ${config.BATCH_FREE_SLOTS}`);
+console.log(`batch bench: ${LINES} lines, max_tokens ${MAX_TOKENS}, slots ${config.MODEL_SLOTS} + ${config.MODEL_PRIORITY_SLOTS} priority, threads ${config.MODEL_THREADS}, BATCH_FREE_SLOTS ${config.BATCH_FREE_SLOTS}, an interactive request every ${TTFT_INTERVAL_MS} ms`);
 // The machine is shared: the engine runs before and after Spool, and the ratio uses their mean.
 const engineBefore = await inProcess();
 const spool = await throughSpool();
@@ -167,6 +173,8 @@ const result = {
   ttftLoadFactor: rows.loadedTtftP50Ms / rows.idleTtftP50Ms,
   ttftSamples: { idle: spool.idle.length, loaded: spool.loaded.length },
   freeSlots: config.BATCH_FREE_SLOTS,
+  prioritySlots: config.MODEL_PRIORITY_SLOTS,
+  ttftIntervalMs: TTFT_INTERVAL_MS,
   /** CPU seconds spent during the batch by this process (API, coordinator, TTFT client) and by the worker. */
   spoolCpuSeconds: spool.cpuSeconds,
   engineSeconds: [engineBefore.seconds, engineAfter.seconds],

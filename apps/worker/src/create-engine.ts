@@ -23,6 +23,7 @@ export async function createEngineForModel(spec: ModelSpec, config: Config, runt
         threads: options.threads ?? config.MODEL_THREADS,
         contextSize: options.contextSize ?? config.MODEL_CONTEXT_SIZE,
         slots: options.slots ?? config.MODEL_SLOTS,
+        prioritySlots: options.prioritySlots ?? config.MODEL_PRIORITY_SLOTS,
         batchSize: options.batchSize ?? config.MODEL_BATCH_SIZE,
         gpu: options.gpu,
         gpuLayers: options.gpuLayers,

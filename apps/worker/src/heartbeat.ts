@@ -21,6 +21,7 @@ export function startHeartbeat(options: {
       engine: engine.model.engine,
       contextLength: engine.model.contextLength,
       slots: engine.model.slots,
+      ...(engine.model.batchSlots !== undefined ? { batchSlots: engine.model.batchSlots } : {}),
       busySlots: stats.busySlots,
       waiting: options.scheduler.stats().waiting,
       memoryBytes: stats.memoryBytes,

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import {
   InternalError,
   PRIORITY,
+  batchSlotsOf,
   SpoolError,
   UnavailableError,
   redisNames,
@@ -54,7 +55,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
     slots,
     tokenBudget: config.WORKER_TOKEN_BUDGET,
     windowMs: config.MICROBATCH_WINDOW_MS,
-    batchSlots: config.BATCH_FREE_SLOTS > 0 ? Math.max(1, slots - config.BATCH_FREE_SLOTS) : slots,
+    batchSlots: batchSlotsOf(slots, engine.model.batchSlots, config.BATCH_FREE_SLOTS),
   });
   // While batch lines are here, BullMQ may hand this worker BATCH_PREFETCH jobs more than it has
   // slots: the lines ready behind the running ones wait in the scheduler, and a fetch slot stays open

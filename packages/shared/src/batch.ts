@@ -32,3 +32,12 @@ export interface BatchLineError {
   param: string | null;
   line: number | null;
 }
+
+/**
+ * Slots a worker's batch lines may use: its slots less BATCH_FREE_SLOTS (at least 1; 0 free: every
+ * slot), and never more than the engine can give batch lines (one keeping a lane for other work).
+ */
+export function batchSlotsOf(slots: number, engineBatchSlots: number | undefined, freeSlots: number): number {
+  const allowed = freeSlots > 0 ? Math.max(1, slots - freeSlots) : slots;
+  return Math.min(allowed, engineBatchSlots ?? slots);
+}

@@ -32,6 +32,8 @@ export const configSchema = z.object({
   MODEL_THREADS: positiveInt.default(1),
   MODEL_CONTEXT_SIZE: positiveInt.default(512),
   MODEL_SLOTS: positiveInt.default(32),
+  // A small second context of the llama.cpp engine for interactive work while batch lines fill the first.
+  MODEL_PRIORITY_SLOTS: nonNegativeInt.default(2),
   MODEL_BATCH_SIZE: positiveInt.default(512),
 
   WORKER_TOKEN_BUDGET: positiveInt.default(32 * 512),

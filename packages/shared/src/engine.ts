@@ -8,6 +8,8 @@ export interface ModelInfo {
   contextLength: number;
   /** Sequences the engine runs at once. */
   slots: number;
+  /** Of `slots`, the most batch lines can use (an engine keeping a lane for other work); default all. */
+  batchSlots?: number;
   engine: string;
 }
 

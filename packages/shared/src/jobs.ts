@@ -58,6 +58,8 @@ export interface WorkerAnnouncement {
   engine: string;
   contextLength: number;
   slots: number;
+  /** Of `slots`, the most batch lines can use, where the engine keeps a lane for other work. */
+  batchSlots?: number;
   busySlots: number;
   waiting: number;
   memoryBytes: number;

@@ -10,6 +10,8 @@ export const llamaCppOptionsSchema = z.strictObject({
   threads: positiveInt.optional(),
   contextSize: positiveInt.optional(),
   slots: positiveInt.optional(),
+  /** Sequences of the priority lane (see MODEL_PRIORITY_SLOTS). */
+  prioritySlots: z.number().int().nonnegative().optional(),
   batchSize: positiveInt.optional(),
   /** `false` (CPU, the default), `auto` (whatever node-llama-cpp finds), or one backend. */
   gpu: z.union([z.literal(false), z.enum(['auto', 'cuda', 'vulkan', 'metal'])]).default(false),

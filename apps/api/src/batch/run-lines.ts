@@ -1,4 +1,4 @@
-import { SpoolError, type Config, type Logger, type ModelSpec } from '@spool/shared';
+import { batchSlotsOf, SpoolError, type Config, type Logger, type ModelSpec } from '@spool/shared';
 import type { FileStore } from '../files/file-store.js';
 import { chatJob, completionJob } from '../translate.js';
 import type { WorkerRegistry } from '../worker-registry.js';
@@ -65,11 +65,11 @@ export async function runLines(context: BatchContext, batch: BatchRecord, log: R
       });
   };
   const capacity = () => {
-    const slots = registry.workers().filter((worker) => models.has(worker.model)).map((worker) => worker.slots);
+    const workers = registry.workers().filter((worker) => models.has(worker.model));
     // With no slot kept free, a second round of lines waits in the queue so that a worker pulls the
     // next line as it finishes one, without a round trip through this coordinator.
-    if (config.BATCH_FREE_SLOTS === 0) return 2 * slots.reduce((sum, count) => sum + count, 0);
-    return slots.reduce((sum, count) => sum + Math.max(1, count - config.BATCH_FREE_SLOTS) + config.BATCH_PREFETCH, 0);
+    if (config.BATCH_FREE_SLOTS === 0) return 2 * workers.reduce((sum, worker) => sum + worker.slots, 0);
+    return workers.reduce((sum, worker) => sum + batchSlotsOf(worker.slots, worker.batchSlots, config.BATCH_FREE_SLOTS) + config.BATCH_PREFETCH, 0);
   };
 
   async function nextLines(room: number): Promise<BatchRequestLine[]> {

@@ -27,7 +27,7 @@ import {
 import { createGpuMonitor, usedBytes, type GpuMonitor } from '../gpu/gpu-monitor.js';
 import { renderChat } from './chat-prompt.js';
 import { callSyntaxOf, createGrammarCache, forcedCallNote, isCallTrigger, newToolCallId, toolModeOf, type CallSyntax } from './llamacpp-tools.js';
-import { evaluationPriorityOf, interactiveFirst } from './interactive-first.js';
+import { BATCH_EVALUATION_PRIORITY, evaluationPriorityOf, interactiveFirst } from './interactive-first.js';
 import { createStopMatcher } from './stop-matcher.js';
 
 /** `json_object` is any object; `json_schema` its schema. */
@@ -40,8 +40,14 @@ export interface LlamaCppEngineOptions {
   threads: number;
   /** Tokens per sequence. */
   contextSize: number;
-  /** Sequences of the one context, decoded together in each batch. */
+  /** Sequences of the main context, decoded together in each batch. */
   slots: number;
+  /**
+   * Sequences of a second, small context for work above batch priority while batch lines hold the
+   * main one (0: none). Its decodes run beside the main context's, on their own thread, so an
+   * interactive prompt neither waits for a step of batch lines nor takes steps away from them.
+   */
+  prioritySlots?: number;
   batchSize: number;
   /** `false` for CPU; 'auto' lets node-llama-cpp pick CUDA/Vulkan/Metal where found, or one backend. */
   gpu?: false | 'auto' | 'cuda' | 'vulkan' | 'metal';
@@ -53,48 +59,78 @@ export interface LlamaCppEngineOptions {
 
 type Prompt = { input: LlamaText | string; stops: (LlamaText | string)[]; tokens: number };
 
-/** The embedded engine: node-llama-cpp, one context whose sequences are batched together. */
+/** The sequences of one context: reused, never disposed while the engine runs. */
+interface SequencePool {
+  context: LlamaContext;
+  /** Sequences kept for reuse, their memory cleared. */
+  free: LlamaContextSequence[];
+  waiting: ((sequence: LlamaContextSequence) => void)[];
+  busy: number;
+  /** Of `busy`, how many run batch lines. */
+  batchBusy: number;
+}
+
+function createPool(context: LlamaContext): SequencePool {
+  return { context, free: [], waiting: [], busy: 0, batchBusy: 0 };
+}
+
+const hasRoom = (pool: SequencePool) => pool.free.length > 0 || pool.context.sequencesLeft > 0;
+
+async function acquireSequence(pool: SequencePool, batch: boolean): Promise<LlamaContextSequence> {
+  pool.busy += 1;
+  if (batch) pool.batchBusy += 1;
+  const reused = pool.free.pop();
+  if (reused) return reused;
+  if (pool.context.sequencesLeft > 0) return pool.context.getSequence();
+  return new Promise((resolve) => pool.waiting.push(resolve));
+}
+
+/**
+ * Keeps the sequence for the next generation instead of disposing it: a disposed sequence's id
+ * came back to node-llama-cpp late, so under steady load `getSequence` ran out while most slots
+ * were idle and new requests waited seconds for their first token.
+ */
+function releaseSequence(pool: SequencePool, sequence: LlamaContextSequence, batch: boolean): void {
+  pool.busy -= 1;
+  if (batch) pool.batchBusy -= 1;
+  void sequence.clearHistory().then(
+    () => {
+      const next = pool.waiting.shift();
+      if (next) next(sequence);
+      else pool.free.push(sequence);
+    },
+    () => sequence.dispose(),
+  );
+}
+
+/** The embedded engine: node-llama-cpp, one context whose sequences are batched together (and a priority lane). */
 export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
   let llama: Llama | undefined;
   let model: LlamaModel | undefined;
-  let context: LlamaContext | undefined;
+  let main: SequencePool | undefined;
+  let lane: SequencePool | undefined;
   let chatWrapper: ChatWrapper | undefined;
   let syntax: CallSyntax | undefined;
   let gpuMonitor: GpuMonitor | undefined;
   const grammars = createGrammarCache(() => llama!);
-  const waiting: ((sequence: LlamaContextSequence) => void)[] = [];
-  let busySlots = 0;
   let generatedTokens = 0;
+  const prioritySlots = options.prioritySlots ?? 0;
 
-  const info: ModelInfo = { id: options.modelId, contextLength: options.contextSize, slots: options.slots, engine: 'llamacpp' };
-
-  /** Sequences kept for reuse, their memory cleared. */
-  const free: LlamaContextSequence[] = [];
-
-  async function acquireSequence(): Promise<LlamaContextSequence> {
-    busySlots += 1;
-    const reused = free.pop();
-    if (reused) return reused;
-    if (context!.sequencesLeft > 0) return context!.getSequence();
-    return new Promise((resolve) => waiting.push(resolve));
-  }
+  const info: ModelInfo = {
+    id: options.modelId,
+    contextLength: options.contextSize,
+    slots: options.slots + prioritySlots,
+    ...(prioritySlots > 0 ? { batchSlots: options.slots } : {}),
+    engine: 'llamacpp',
+  };
 
   /**
-   * Keeps the sequence for the next generation instead of disposing it: a disposed sequence's id
-   * came back to node-llama-cpp late, so under steady load `getSequence` ran out while most slots
-   * were idle and new requests waited seconds for their first token.
+   * Batch lines always run in the main context. Other work goes to the priority lane while batch
+   * lines hold the main context (or it is full) and the lane has room; otherwise to the main
+   * context, where its decodes share steps with the rest.
    */
-  function releaseSequence(sequence: LlamaContextSequence): void {
-    busySlots -= 1;
-    void sequence.clearHistory().then(
-      () => {
-        const next = waiting.shift();
-        if (next) next(sequence);
-        else free.push(sequence);
-      },
-      () => sequence.dispose(),
-    );
-  }
+  const poolFor = (batch: boolean): SequencePool =>
+    !batch && lane && (main!.batchBusy > 0 || !hasRoom(main!)) && hasRoom(lane) ? lane : main!;
 
   function preparePrompt(request: GenerationRequest): Prompt {
     if (request.kind === 'chat') {
@@ -129,7 +165,9 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
     const mode = toolModeOf(request);
     // Build grammars before taking a slot: a bad schema fails here, with nothing decoded.
     const textGrammar = request.responseFormat && mode.kind !== 'forced' ? await grammars.forSchema(formatSchema(request.responseFormat)) : undefined;
-    const sequence = await acquireSequence();
+    const batch = evaluationPriorityOf(request.priority) === BATCH_EVALUATION_PRIORITY;
+    const pool = poolFor(batch);
+    const sequence = await acquireSequence(pool, batch);
     const events = createAsyncQueue<GenerationEvent>();
     const stop = new AbortController();
     const onAbort = () => stop.abort();
@@ -227,7 +265,7 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
       signal.removeEventListener('abort', onAbort);
       await run;
       completion.dispose({ disposeSequence: false });
-      releaseSequence(sequence);
+      releaseSequence(pool, sequence, batch);
     }
   }
 
@@ -240,13 +278,9 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
         gpuMonitor = createGpuMonitor({ gpus: options.gpus ?? [], intervalMs: 5000 });
         await gpuMonitor.poll();
       }
-      context = await model.createContext({
-        contextSize: options.contextSize,
-        sequences: options.slots,
-        threads: options.threads,
-        batchSize: options.batchSize,
-        batching: { itemPrioritizationStrategy: interactiveFirst },
-      });
+      const contextOptions = { contextSize: options.contextSize, threads: options.threads, batchSize: options.batchSize, batching: { itemPrioritizationStrategy: interactiveFirst } };
+      main = createPool(await model.createContext({ ...contextOptions, sequences: options.slots }));
+      if (prioritySlots > 0) lane = createPool(await model.createContext({ ...contextOptions, sequences: prioritySlots }));
       chatWrapper = resolveChatWrapper(model);
       syntax = callSyntaxOf(chatWrapper);
     },
@@ -255,14 +289,17 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
       return preparePrompt(request).tokens;
     },
     stats(): EngineStats {
+      const busySlots = (main?.busy ?? 0) + (lane?.busy ?? 0);
       const gpus = gpuMonitor?.gpus();
       if (gpus && gpus.length > 0) return { busySlots, memoryBytes: usedBytes(gpus), memoryKind: 'vram', generatedTokens, gpus };
       return { busySlots, memoryBytes: process.memoryUsage().rss, memoryKind: 'ram', generatedTokens };
     },
     async stop() {
       gpuMonitor?.stop();
-      free.splice(0).forEach((sequence) => sequence.dispose());
-      await context?.dispose();
+      for (const pool of [lane, main]) {
+        pool?.free.splice(0).forEach((sequence) => sequence.dispose());
+        await pool?.context.dispose();
+      }
       await model?.dispose();
       await llama?.dispose();
     },
