@@ -94,6 +94,7 @@ async function throughSpool() {
   const client = new OpenAI({ baseURL: `${api.url}/v1`, apiKey: 'unused', maxRetries: 0 });
   try {
     while (!api.deps.registry.hasLiveWorker(config.DEFAULT_MODEL)) {
+      if (worker.exitCode !== null) throw new Error(`the worker exited with code ${worker.exitCode} before it was ready`);
       await api.deps.registry.refresh();
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -43,7 +43,8 @@ describe('async jobs', () => {
   let worker: InProcessWorker;
 
   beforeAll(async () => {
-    spool = await startSpool({ MODEL_SLOTS: '2' });
+    // Two slots and no priority lane: a third job waits, which the cancel test needs.
+    spool = await startSpool({ MODEL_SLOTS: '2', MODEL_PRIORITY_SLOTS: '0' });
     worker = await startInProcessWorker(spool.config);
     await spool.waitForWorkers(1);
   });

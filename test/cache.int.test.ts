@@ -135,7 +135,8 @@ describe('response cache through the API', () => {
   it('generates once for 20 identical concurrent requests', async () => {
     const before = await env.generations();
     const stats = env.cache.stats();
-    const answers = await Promise.all(Array.from({ length: 20 }, () => chat(ask('Twenty at once', { max_tokens: 20 }))));
+    // Long enough (200 tokens) that all 20 arrive while the first is still generating.
+    const answers = await Promise.all(Array.from({ length: 20 }, () => chat(ask('Twenty at once', { max_tokens: 200 }))));
     expect(answers.filter((answer) => answer.cache === 'miss')).toHaveLength(1);
     expect(new Set(answers.map((answer) => answer.data.choices[0]!.message.content)).size).toBe(1);
     expect(await env.generations()).toBe(before + 1);

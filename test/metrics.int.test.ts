@@ -61,7 +61,8 @@ describe('/metrics after known traffic', () => {
 
   it('reads queue depths, worker slots and engine memory at scrape time', async () => {
     const workerId = worker.worker.id;
-    expect(sample(text, 'spool_worker_slots', { worker: workerId, model: MODEL })).toBe(Number(spool.env.MODEL_SLOTS));
+    // The worker's slots: the main context's and the llama.cpp priority lane's.
+    expect(sample(text, 'spool_worker_slots', { worker: workerId, model: MODEL })).toBe(spool.config.MODEL_SLOTS + spool.config.MODEL_PRIORITY_SLOTS);
     expect(sample(text, 'spool_worker_engine_memory_bytes', { worker: workerId, kind: 'ram' })).toBeGreaterThan(0);
     expect(sample(text, 'spool_worker_info', { worker: workerId, gpus: '' })).toBe(1);
     // The last job may still be finishing in BullMQ, and heartbeats lag: later scrapes settle at zero.

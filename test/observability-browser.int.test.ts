@@ -101,7 +101,7 @@ describe('the docs, dashboard and queue board in headless Chromium', () => {
       await load;
     }
     expect(Number(await page.locator('#tps').textContent())).toBeGreaterThan(0);
-    expect(await page.locator('#workers').textContent()).toMatch(/\d+ \/ 4/);
+    expect(await page.locator('#workers').textContent()).toMatch(new RegExp(`\\d+ / ${spool.config.MODEL_SLOTS + spool.config.MODEL_PRIORITY_SLOTS}`));
     await page.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true });
     expect(errors).toEqual([]);
     await page.close();

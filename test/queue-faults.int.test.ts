@@ -33,7 +33,7 @@ describe('queue faults: aborts, dead workers, bounds, shutdown', () => {
 
   it('frees the slot when the client aborts a stream, so a follow-up on a 1-slot worker starts at once', async () => {
     // A long generation (2,000 tokens, seconds even on a loaded machine) so the abort lands mid-way.
-    spool = await startSpool({ MODEL_SLOTS: '1', MODEL_CONTEXT_SIZE: '2048' });
+    spool = await startSpool({ MODEL_SLOTS: '1', MODEL_PRIORITY_SLOTS: '0', MODEL_CONTEXT_SIZE: '2048' });
     inProcess = await startInProcessWorker(spool.config);
     await spool.waitForWorkers(1);
     const before = inProcess.engine.stats().generatedTokens;

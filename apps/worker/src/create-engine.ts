@@ -1,5 +1,6 @@
 import { createLogger, engineOptions, type Config, type Engine, type Logger, type ModelSpec } from '@spool/shared';
 import { createLlamaCppEngine } from './engines/llamacpp.js';
+import { createThreadedLlamaCppEngine } from './engines/threaded-llamacpp.js';
 import { createOpenAIEngine } from './engines/openai.js';
 import { createVllmEngine } from './engines/vllm.js';
 import { locateModelFile } from './model-file.js';
@@ -17,7 +18,8 @@ export async function createEngineForModel(spec: ModelSpec, config: Config, runt
   switch (spec.engine) {
     case 'llamacpp': {
       const options = engineOptions(spec, 'llamacpp');
-      return createLlamaCppEngine({
+      const create = config.MODEL_ENGINE_THREAD ? createThreadedLlamaCppEngine : createLlamaCppEngine;
+      return create({
         modelId: spec.id,
         modelPath: await locateModelFile(spec.source, config.SPOOL_MODEL_PATH, spec.download),
         threads: options.threads ?? config.MODEL_THREADS,

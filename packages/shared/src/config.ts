@@ -34,6 +34,8 @@ export const configSchema = z.object({
   MODEL_SLOTS: positiveInt.default(32),
   // A small second context of the llama.cpp engine for interactive work while batch lines fill the first.
   MODEL_PRIORITY_SLOTS: nonNegativeInt.default(2),
+  // The llama.cpp engine runs on a thread of its own, away from the worker's queue and Redis work.
+  MODEL_ENGINE_THREAD: flag.default(true),
   MODEL_BATCH_SIZE: positiveInt.default(512),
 
   WORKER_TOKEN_BUDGET: positiveInt.default(32 * 512),

@@ -103,6 +103,18 @@ function releaseSequence(pool: SequencePool, sequence: LlamaContextSequence, bat
   );
 }
 
+/** What the engine reports about itself, from its options alone (the threaded proxy needs it before start). */
+export function llamaCppModelInfo(options: LlamaCppEngineOptions): ModelInfo {
+  const prioritySlots = options.prioritySlots ?? 0;
+  return {
+    id: options.modelId,
+    contextLength: options.contextSize,
+    slots: options.slots + prioritySlots,
+    ...(prioritySlots > 0 ? { batchSlots: options.slots } : {}),
+    engine: 'llamacpp',
+  };
+}
+
 /** The embedded engine: node-llama-cpp, one context whose sequences are batched together (and a priority lane). */
 export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
   let llama: Llama | undefined;
@@ -116,13 +128,7 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
   let generatedTokens = 0;
   const prioritySlots = options.prioritySlots ?? 0;
 
-  const info: ModelInfo = {
-    id: options.modelId,
-    contextLength: options.contextSize,
-    slots: options.slots + prioritySlots,
-    ...(prioritySlots > 0 ? { batchSlots: options.slots } : {}),
-    engine: 'llamacpp',
-  };
+  const info = llamaCppModelInfo(options);
 
   /**
    * Batch lines always run in the main context. Other work goes to the priority lane while batch
