@@ -12,7 +12,8 @@ const BEARER = /^Bearer +([A-Za-z0-9_\-.~+/]+=*) *$/i;
  * Answers 401 for a missing or bad token.
  */
 export function authenticate(verify: JwtVerifier | undefined) {
-  return async function authenticateRequest(req: Request, res: Response, next: NextFunction): Promise<void> {
+  // Not async: a token verified lately (nearly every request) is taken without a promise.
+  return function authenticateRequest(req: Request, res: Response, next: NextFunction): void | Promise<void> {
     if (!verify) {
       // An embedding app (or a test) may have set the principal already; keep it.
       res.locals.principal ??= ANONYMOUS_PRINCIPAL;
@@ -23,8 +24,15 @@ export function authenticate(verify: JwtVerifier | undefined) {
     if (!header) throw new AuthenticationError('You did not provide a token: send `Authorization: Bearer <JWT>`.', 'missing_api_key', null);
     const match = BEARER.exec(header);
     if (!match) throw new AuthenticationError('The Authorization header must be `Bearer <JWT>`.', 'invalid_api_key', 'invalid_request');
-    res.locals.principal = await verify(match[1]!);
-    next();
+    const known = verify.known(match[1]!);
+    if (known) {
+      res.locals.principal = known;
+      return next();
+    }
+    return verify(match[1]!).then((principal) => {
+      res.locals.principal = principal;
+      next();
+    });
   };
 }
 

@@ -38,7 +38,12 @@ interface Lease {
  * the window's end), and `used` in the headers does not see other replicas' requests until the
  * next refill, at most `leaseMs` later. Reads (cost 0) are answered from a live lease too.
  */
-export function createLeasedCounter(counter: WindowCounter, settings: LeaseSettings = DEFAULT_LEASE): WindowCounter {
+export interface LeasedCounter extends WindowCounter {
+  /** The take, answered from a live lease without waiting; undefined when it needs Redis (call `take`). */
+  takeNow(key: string, cost: number): WindowTake | undefined;
+}
+
+export function createLeasedCounter(counter: WindowCounter, settings: LeaseSettings = DEFAULT_LEASE): LeasedCounter {
   const leases = new LRUCache<string, Lease>({ max: settings.maxKeys });
   const refills = new Map<string, Promise<unknown>>();
   const live = (lease: Lease | undefined, now: number): lease is Lease => lease !== undefined && now < lease.expiresAt && now < lease.windowEndsAt;
@@ -58,15 +63,20 @@ export function createLeasedCounter(counter: WindowCounter, settings: LeaseSetti
     return answer;
   }
 
+  function takeNow(key: string, cost: number): WindowTake | undefined {
+    const now = Date.now();
+    const lease = leases.get(key);
+    if (!live(lease, now) || lease.granted - lease.spent < cost) return undefined;
+    lease.spent += cost;
+    return stateOf(lease, now);
+  }
+
   return {
+    takeNow,
     async take(key, cost, limit) {
       for (;;) {
-        const now = Date.now();
-        const lease = leases.get(key);
-        if (live(lease, now) && lease.granted - lease.spent >= cost) {
-          lease.spent += cost;
-          return stateOf(lease, now);
-        }
+        const local = takeNow(key, cost);
+        if (local) return local;
         // One refill per key at a time: the others wait for it and then spend from its lease.
         const pending = refills.get(key);
         if (!pending) break;
