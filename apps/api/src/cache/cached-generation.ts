@@ -27,24 +27,31 @@ export function cacheAccess(config: Config, body: Record<string, unknown>, cache
   // A request without temperature samples at 1, as OpenAI's does: only a seed makes it reproducible.
   const deterministic = ((body.temperature as number | null | undefined) ?? 1) === 0 || body.seed != null;
   if (config.CACHE_POLICY === 'deterministic' && !deterministic) return { read: false, write: false };
-  const directives = new Set((cacheControl ?? '').toLowerCase().split(',').map((part) => part.trim()));
+  if (!cacheControl) return { read: true, write: true };
+  const directives = new Set(cacheControl.toLowerCase().split(',').map((part) => part.trim()));
   if (directives.has('no-store')) return { read: false, write: false };
   if (directives.has('no-cache')) return { read: false, write: true };
   return { read: true, write: true };
 }
 
-/** Turns a stored result back into job output, so the relay shapes a hit exactly like a generation. */
-export async function* replayOutput(result: CachedResult): AsyncIterable<JobOutput> {
+/**
+ * Turns a stored result back into job output, so the relay shapes a hit exactly like a generation.
+ * A plain array: everything is at hand, and the relay's `for await` reads it without an async
+ * generator's promise per part.
+ */
+export function replayOutput(result: CachedResult): JobOutput[] {
+  const parts: JobOutput[] = [];
   for (const [choice, state] of result.choices.entries()) {
-    if (state.text !== '') yield { type: 'text', choice, text: state.text };
-    for (const [index, call] of state.toolCalls.entries()) yield { type: 'tool-call', choice, index, id: call.id, name: call.name, arguments: call.arguments };
-    yield { type: 'choice-end', choice, finishReason: state.finishReason };
+    if (state.text !== '') parts.push({ type: 'text', choice, text: state.text });
+    for (const [index, call] of state.toolCalls.entries()) parts.push({ type: 'tool-call', choice, index, id: call.id, name: call.name, arguments: call.arguments });
+    parts.push({ type: 'choice-end', choice, finishReason: state.finishReason });
   }
-  yield { type: 'done', usage: result.usage };
+  parts.push({ type: 'done', usage: result.usage });
+  return parts;
 }
 
 /** Passes output through and hands over the final result when `done` arrives with every choice finished. */
-export async function* recordOutput(output: AsyncIterable<JobOutput>, choices: number, onResult: (result: CachedResult) => void): AsyncIterable<JobOutput> {
+export async function* recordOutput(output: AsyncIterable<JobOutput> | Iterable<JobOutput>, choices: number, onResult: (result: CachedResult) => void): AsyncIterable<JobOutput> {
   const fresh = () => Array.from({ length: choices }, () => ({ text: '', toolCalls: [] as CachedResult['choices'][number]['toolCalls'], finishReason: undefined as CachedResult['choices'][number]['finishReason'] | undefined }));
   let states = fresh();
   for await (const part of output) {

@@ -20,7 +20,7 @@ const workerLost = () =>
  * Errors before the first byte propagate (the error handler answers them with their status);
  * after it, they go out as an SSE `error` event and the stream closes.
  */
-export async function relay(res: Response, output: AsyncIterable<JobOutput>, format: ResponseFormat, options: RelayOptions): Promise<void> {
+export async function relay(res: Response, output: AsyncIterable<JobOutput> | Iterable<JobOutput>, format: ResponseFormat, options: RelayOptions): Promise<void> {
   const fresh = (): ChoiceState[] => Array.from({ length: options.choices }, () => ({ text: '', toolCalls: [], finishReason: null }));
   let choices = fresh();
   res.locals.choices = options.choices;
