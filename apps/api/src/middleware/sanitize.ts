@@ -9,30 +9,43 @@ const joinPath = (parent: string, key: string | number) => (typeof key === 'numb
 // Node 20 has String.prototype.isWellFormed; TypeScript's lib here predates it.
 const wellFormed = (value: string) => (value as string & { isWellFormed(): boolean }).isWellFormed();
 
-function checkString(value: string, param: string): void {
-  if (value.includes('\u0000')) throw new InvalidRequestError(`'${param || 'body'}' contains a NUL character.`, param || null, 'invalid_characters');
-  if (!wellFormed(value)) throw new InvalidRequestError(`'${param || 'body'}' contains a lone UTF-16 surrogate.`, param || null, 'invalid_unicode');
+function checkString(value: string, pathOf: () => string): void {
+  const nul = value.includes('\u0000');
+  if (!nul && wellFormed(value)) return;
+  const param = pathOf();
+  if (nul) throw new InvalidRequestError(`'${param || 'body'}' contains a NUL character.`, param || null, 'invalid_characters');
+  throw new InvalidRequestError(`'${param || 'body'}' contains a lone UTF-16 surrogate.`, param || null, 'invalid_unicode');
 }
 
 /**
- * Walks a parsed JSON body without recursion (a hostile body may nest a million levels; V8's
- * JSON.parse copes, a recursive walk would not): refuses nesting past `maxDepth`, NUL characters
- * and lone surrogates in any key or string.
+ * Walks a parsed JSON body: refuses nesting past `maxDepth`, NUL characters and lone surrogates in
+ * any key or string. The walk recurses, but never deeper than `maxDepth` (at most 1,000, see
+ * MAX_JSON_DEPTH), so a hostile body nested a million levels (V8's JSON.parse copes) is refused at
+ * the limit. The path of a value is worked out only for the error.
  */
 export function checkJsonValue(body: unknown, maxDepth: number): void {
-  const stack: { value: unknown; depth: number; path: string }[] = [{ value: body, depth: 0, path: '' }];
-  while (stack.length > 0) {
-    const { value, depth, path } = stack.pop()!;
-    if (typeof value === 'string') checkString(value, path);
-    if (value === null || typeof value !== 'object') continue;
-    if (depth >= maxDepth) throw new InvalidRequestError(`The JSON body nests deeper than ${maxDepth} levels.`, path || null, 'json_too_deep');
-    if (Array.isArray(value)) value.forEach((item, index) => stack.push({ value: item, depth: depth + 1, path: joinPath(path, index) }));
-    else
-      for (const [key, item] of Object.entries(value)) {
-        checkString(key, joinPath(path, key));
-        stack.push({ value: item, depth: depth + 1, path: joinPath(path, key) });
+  const keys: (string | number)[] = [];
+  const path = (last?: string | number) => [...keys, ...(last === undefined ? [] : [last])].reduce<string>(joinPath, '');
+  const visit = (value: unknown, depth: number): void => {
+    if (typeof value === 'string') return checkString(value, path);
+    if (value === null || typeof value !== 'object') return;
+    if (depth >= maxDepth) throw new InvalidRequestError(`The JSON body nests deeper than ${maxDepth} levels.`, path() || null, 'json_too_deep');
+    if (Array.isArray(value)) {
+      for (let index = 0; index < value.length; index += 1) {
+        keys.push(index);
+        visit(value[index], depth + 1);
+        keys.pop();
       }
-  }
+      return;
+    }
+    for (const key of Object.keys(value)) {
+      checkString(key, () => path(key));
+      keys.push(key);
+      visit((value as Record<string, unknown>)[key], depth + 1);
+      keys.pop();
+    }
+  };
+  visit(body, 0);
 }
 
 const contentLength = (content: unknown): number =>

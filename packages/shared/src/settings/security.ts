@@ -34,7 +34,7 @@ export const securitySettings = {
   RATE_LIMIT_AUTH_FAILURES: limit.default(20),
 
   /** Deepest nesting of arrays and objects in a JSON body. */
-  MAX_JSON_DEPTH: z.coerce.number().int().min(2).default(32),
+  MAX_JSON_DEPTH: z.coerce.number().int().min(2).max(1000).default(32),
   MAX_MESSAGES: z.coerce.number().int().positive().default(1024),
   /** Characters in one message's content (or one legacy prompt). */
   MAX_MESSAGE_CHARS: z.coerce.number().int().positive().default(200_000),
