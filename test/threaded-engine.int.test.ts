@@ -73,4 +73,10 @@ describe('the llama.cpp engine on its own thread', () => {
     // The slot serves the next request at once.
     expect((await collect(threaded, request({ maxTokens: 4 }))).tokens).toBe(4);
   });
+
+  it('fails start with the engine\'s error when the model cannot load, instead of hanging', async () => {
+    const broken = createThreadedLlamaCppEngine({ ...options, modelPath: '/nonexistent/model.gguf' });
+    await expect(broken.start()).rejects.toThrow();
+    await broken.stop();
+  });
 });

@@ -63,7 +63,7 @@ export function createThreadedLlamaCppEngine(options: LlamaCppEngineOptions): En
     async start() {
       thread = new Worker(new URL('./llamacpp-thread-entry.mjs', import.meta.url), { workerData: options });
       thread.on('message', onMessage);
-      await new Promise<void>((resolve, reject) => {
+      const starting = new Promise<void>((resolve, reject) => {
         const onStart = (message: FromEngineThread) => {
           if (message.type === 'started') resolve();
           else if (message.type === 'start-failed') reject(fromThreadError(message.error));
@@ -74,6 +74,14 @@ export function createThreadedLlamaCppEngine(options: LlamaCppEngineOptions): En
         thread!.once('error', reject);
         thread!.once('exit', (code) => reject(new EngineLostError(`The engine thread exited (code ${code}) while starting.`)));
       });
+      try {
+        await starting;
+      } catch (error) {
+        // A thread whose engine failed to load would otherwise keep the process alive.
+        await thread.terminate();
+        thread = undefined;
+        throw error;
+      }
       thread.on('error', (error) => failAll(new EngineLostError(`The engine thread failed: ${error.message}`)));
       thread.on('exit', (code) => {
         failAll(new EngineLostError(`The engine thread exited (code ${code}).`));
