@@ -1,3 +1,5 @@
+import { leaveOnAbort } from './leave-on-abort.js';
+
 /**
  * Admission and dynamic micro-batching. A job starts only when its slots and tokens fit; jobs that
  * arrive within `windowMs` of each other start together so their prompts share decode batches.
@@ -39,6 +41,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   let runningBatchSlots = 0;
   let runningTokens = 0;
   let timer: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  const waitingCount = () => waiting.interactive.length + waiting.batch.length;
 
   const fits = (job: Admission) =>
     runningSlots === 0 ||
@@ -77,7 +80,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   }
 
   function schedule(): void {
-    if (timer || waiting.interactive.length + waiting.batch.length === 0) return;
+    if (timer || waitingCount() === 0) return;
     // The window groups interactive prompts arriving together; with only batch lines running (or
     // nothing), the next job starts at the next tick.
     const onlyBatchRunning = runningSlots === runningBatchSlots;
@@ -91,24 +94,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         const line = request.batch ? waiting.batch : waiting.interactive;
         line.push(job);
         // An idle engine starts a lone job at once: nothing sits in front of its first token.
-        if (runningSlots === 0 && waiting.interactive.length + waiting.batch.length === 1 && !signal.aborted) {
+        if (runningSlots === 0 && waitingCount() === 1 && !signal.aborted) {
           flush();
           return;
         }
-        signal.addEventListener(
-          'abort',
-          () => {
-            const index = line.indexOf(job);
-            if (index >= 0) {
-              line.splice(index, 1);
-              fail(signal.reason);
-            }
-          },
-          { once: true },
-        );
+        leaveOnAbort(line, job, signal, fail);
         schedule();
       });
     },
-    stats: () => ({ runningSlots, runningTokens, waiting: waiting.interactive.length + waiting.batch.length }),
+    stats: () => ({ runningSlots, runningTokens, waiting: waitingCount() }),
   };
 }

@@ -3,8 +3,8 @@ import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   InternalError,
-  PRIORITY,
   batchSlotsOf,
+  isBatchPriority,
   SpoolError,
   UnavailableError,
   redisNames,
@@ -86,7 +86,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
     }
     const controller = new AbortController();
     running.set(jobId, controller);
-    const batch = (job.priority ?? 0) >= PRIORITY.batch;
+    const batch = isBatchPriority(job.priority);
     if (batch) countBatchJob(+1);
     publisher.publish(jobId, attempt, { type: 'start', workerId: id });
     try {

@@ -4,6 +4,9 @@ import type { OpenAIErrorBody } from './errors.js';
 /** BullMQ priorities (lower runs first); interactive jobs carry none, which BullMQ serves first. */
 export const PRIORITY = { interactive: 0, async: 1, batch: 10 } as const;
 
+/** Whether a queue priority is a batch line's (the lowest): what the worker's scheduler and the engines treat apart. */
+export const isBatchPriority = (priority: number | undefined) => (priority ?? PRIORITY.interactive) >= PRIORITY.batch;
+
 /** The payload of a generation job: the only contract between the API and the workers. */
 export interface GenerationJob {
   requestId: string;

@@ -9,7 +9,8 @@ import { createLeasedCounter, type LeasedCounter } from './leased-counter.js';
 import { createWindowCounter, type WindowState } from './window-counter.js';
 
 const WINDOW_MS = 60_000;
-const clientKey = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
+// Worked out once per request: `req.ip` parses the forwarding headers on every read.
+const clientKey = (req: Request, res: Response) => ((res.locals.clientKey as string | undefined) ??= ipKeyGenerator(req.ip ?? 'unknown'));
 const isProbe = (req: Request) => req.path === '/health' || req.path === '/ready';
 
 /**
@@ -55,7 +56,7 @@ export function authFailureGuard(redis: Redis, config: Config): (req: Request, r
   };
   return function checkAuthFailures(req, res) {
     if (limit === 0 || config.AUTH_DISABLED || requestAccess(req, res).public) return undefined;
-    const key = clientKey(req);
+    const key = clientKey(req, res);
     res.on('finish', () => {
       if (res.statusCode === 401) void counter.take(key, 1, 0).catch(() => undefined);
     });
@@ -91,7 +92,7 @@ export function clientLimits(redis: Redis, config: Config): RequestHandler {
       if (!check) return next();
       check.then(() => next(), next);
     };
-    const ipCounted = !countIp || isProbe(req) || ipCounter.takeNow(clientKey(req), 1) !== undefined;
+    const ipCounted = !countIp || isProbe(req) || ipCounter.takeNow(clientKey(req, res), 1) !== undefined;
     if (ipCounted) afterIp();
     else perIp(req, res, afterIp);
   };

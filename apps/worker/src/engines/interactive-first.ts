@@ -1,13 +1,10 @@
 import type { BatchItem, CustomBatchingPrioritizationStrategy, EvaluationPriority, PrioritizedBatchItem } from 'node-llama-cpp';
-import { PRIORITY } from '@spool/shared';
-
-/** The evaluation priority of batch lines. */
-export const BATCH_EVALUATION_PRIORITY: EvaluationPriority = 1;
+import { isBatchPriority, PRIORITY } from '@spool/shared';
 
 /** node-llama-cpp's evaluation priority of a job's queue priority: batch lines lowest, async in between. */
 export function evaluationPriorityOf(queuePriority: number | undefined): EvaluationPriority {
   if (queuePriority === undefined || queuePriority < PRIORITY.async) return 5;
-  return queuePriority < PRIORITY.batch ? 3 : BATCH_EVALUATION_PRIORITY;
+  return isBatchPriority(queuePriority) ? 1 : 3;
 }
 
 /** Shares `size` tokens among `items` as evenly as their lengths allow. */

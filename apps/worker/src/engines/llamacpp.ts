@@ -15,6 +15,7 @@ import {
 import {
   ContextLengthError,
   createAsyncQueue,
+  isBatchPriority,
   type Engine,
   type EngineStats,
   type FinishReason,
@@ -27,7 +28,7 @@ import {
 import { createGpuMonitor, usedBytes, type GpuMonitor } from '../gpu/gpu-monitor.js';
 import { renderChat } from './chat-prompt.js';
 import { callSyntaxOf, createGrammarCache, forcedCallNote, isCallTrigger, newToolCallId, toolModeOf, type CallSyntax } from './llamacpp-tools.js';
-import { BATCH_EVALUATION_PRIORITY, evaluationPriorityOf, interactiveFirst } from './interactive-first.js';
+import { evaluationPriorityOf, interactiveFirst } from './interactive-first.js';
 import { createStopMatcher } from './stop-matcher.js';
 
 /** `json_object` is any object; `json_schema` its schema. */
@@ -171,7 +172,7 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
     const mode = toolModeOf(request);
     // Build grammars before taking a slot: a bad schema fails here, with nothing decoded.
     const textGrammar = request.responseFormat && mode.kind !== 'forced' ? await grammars.forSchema(formatSchema(request.responseFormat)) : undefined;
-    const batch = evaluationPriorityOf(request.priority) === BATCH_EVALUATION_PRIORITY;
+    const batch = isBatchPriority(request.priority);
     const pool = poolFor(batch);
     const sequence = await acquireSequence(pool, batch);
     const events = createAsyncQueue<GenerationEvent>();

@@ -1,3 +1,5 @@
+import { leaveOnAbort } from '../leave-on-abort.js';
+
 /** A counting semaphore: at most `size` holders; waiters leave the line when their signal aborts. */
 export function createSlots(size: number) {
   let busy = 0;
@@ -25,17 +27,7 @@ export function createSlots(size: number) {
       return new Promise((resolve, reject) => {
         const entry = { grant: () => resolve(releaser()), signal };
         waiting.push(entry);
-        signal.addEventListener(
-          'abort',
-          () => {
-            const index = waiting.indexOf(entry);
-            if (index >= 0) {
-              waiting.splice(index, 1);
-              reject(signal.reason);
-            }
-          },
-          { once: true },
-        );
+        leaveOnAbort(waiting, entry, signal, reject);
       });
     },
   };
