@@ -24,26 +24,10 @@ describeRoute({
   responses: { 200: { description: 'A page of jobs.', json: asyncJobListSchema } },
   errors: [400],
 });
-describeRoute({
-  method: 'get',
-  path: '/v1/jobs/{id}',
-  summary: 'Poll an async job',
-  tags: ['Jobs'],
-  scope: 'generate',
-  request: { params: jobParams },
-  responses: jobResponse,
-  errors: [404],
-});
-describeRoute({
-  method: 'post',
-  path: '/v1/jobs/{id}/cancel',
-  summary: 'Cancel an async job (a running generation is aborted)',
-  tags: ['Jobs'],
-  scope: 'generate',
-  request: { params: jobParams },
-  responses: jobResponse,
-  errors: [404],
-});
+/** What the two routes on one job share: they answer with the job object, or 404. */
+const oneJobRoute = { tags: ['Jobs'], scope: 'generate' as const, request: { params: jobParams }, responses: jobResponse, errors: [404] };
+describeRoute({ ...oneJobRoute, method: 'get', path: '/v1/jobs/{id}', summary: 'Poll an async job' });
+describeRoute({ ...oneJobRoute, method: 'post', path: '/v1/jobs/{id}/cancel', summary: 'Cancel an async job (a running generation is aborted)' });
 describeRoute({
   method: 'get',
   path: '/v1/jobs/{id}/events',
