@@ -114,14 +114,15 @@ export async function answerWithCache(cache: ResponseCache | undefined, config: 
   }
   mark('miss');
   let result: CachedResult | undefined;
+  let stored: Promise<void> | undefined;
   try {
     await handlers.generate((output, choices) =>
       recordOutput(output, choices, (complete) => {
         result = complete;
-        void cache.store(key, request.model, complete).catch(() => undefined);
+        stored = cache.store(key, request.model, complete).catch(() => undefined);
       }),
     );
   } finally {
-    if (leading) cache.settle(key, result);
+    if (leading) cache.settle(key, result, stored);
   }
 }

@@ -45,7 +45,12 @@ export interface ResponseCache {
    * Across replicas a short Redis lock makes a second replica wait for the first one's L2 entry.
    */
   join(key: string): Promise<CachedResult | undefined> | undefined;
-  settle(key: string, result: CachedResult | undefined): void;
+  /**
+   * Ends the flight: waiters in this replica get `result` at once; the cross-replica lock is released
+   * once `stored` (the leader's write of the result) settles, so another replica that then takes the
+   * lock finds the entry in L2 instead of generating again.
+   */
+  settle(key: string, result: CachedResult | undefined, stored?: Promise<unknown>): void;
   /** Waits while another replica holds the key's lock; its result once it lands in L2. */
   awaitOtherReplica(key: string): Promise<CacheHit | undefined>;
   /** Drops every entry of a model, on every level. */
@@ -160,31 +165,44 @@ export function createResponseCache({ config, logger, models }: ResponseCacheOpt
       flights.set(key, { promise, resolve });
       return undefined;
     },
-    settle(key, result) {
+    settle(key, result, stored) {
       const flight = flights.get(key);
       if (!flight) return;
       flights.delete(key);
       flight.resolve(result);
-      if (flight.lockToken) void l2.unlock(key, flight.lockToken);
+      const { lockToken } = flight;
+      if (lockToken) void (stored ?? Promise.resolve()).finally(() => l2.unlock(key, lockToken));
     },
     async awaitOtherReplica(key) {
       if (config.CACHE_LOCK_MS === 0) return undefined;
       const flight = flights.get(key);
       const token = `${replicaToken}:${randomUUID()}`;
       const deadline = Date.now() + config.CACHE_LOCK_MS;
-      for (;;) {
-        const taken = await l2.tryLock(key, token, config.CACHE_LOCK_MS);
-        if (taken !== false) {
-          if (taken && flight) flight.lockToken = token;
-          return undefined;
-        }
-        await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+      const fromL2 = async (): Promise<CacheHit | undefined> => {
         const shared = await l2.get(key);
         const result = shared && decodeOrDrop('l2', key, shared);
-        if (result) {
-          promoteToL1(key, result);
-          return { result, level: 'l2' };
+        if (!result) return undefined;
+        promoteToL1(key, result);
+        return { result, level: 'l2' };
+      };
+      for (;;) {
+        const taken = await l2.tryLock(key, token, config.CACHE_LOCK_MS);
+        if (taken) {
+          // Another replica may have stored its result and let go of the lock between this caller's
+          // lookup and the lock: look once more before generating the same answer again.
+          const stored = await fromL2();
+          if (stored) {
+            void l2.unlock(key, token);
+            return stored;
+          }
+          if (flight) flight.lockToken = token;
+          return undefined;
         }
+        // Redis unreachable (undefined): generate without waiting.
+        if (taken === undefined) return undefined;
+        await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+        const stored = await fromL2();
+        if (stored) return stored;
         if (Date.now() > deadline) return undefined;
       }
     },
