@@ -55,23 +55,55 @@ describe('limits per client IP', () => {
   });
   afterAll(async () => spool?.close());
 
-  it('counts failed authentications harder: after 3 in a minute even a valid token gets 429, before the IP budget runs out', async () => {
+  it('counts failed authentications harder: after 3 in a minute a bad token gets 429, before the IP budget runs out, while a valid token is served', async () => {
     for (let index = 0; index < 3; index += 1) expect((await get(spool, 'not-a-token')).status).toBe(401);
-    const blocked = await get(spool, sign(validClaims()));
+    const blocked = await get(spool, 'another-bad-token');
     expect(blocked.status).toBe(429);
     expect(await errorCode(blocked)).toBe('auth_rate_limit_exceeded');
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await get(spool, sign(validClaims()))).status).toBe(200);
     // Health probes stay open and are not counted.
     expect((await fetch(`${spool.url}/health`)).status).toBe(200);
   });
 
   it('refuses the request past RATE_LIMIT_IP_RPM whatever the token', async () => {
-    // 4 requests so far in this window (3 failures + 1 refused); 4 more reach the budget of 8.
+    // 5 requests so far in this window (3 failures, 1 refused, 1 served); 3 more reach the budget of 8.
     const statuses = [];
-    for (let index = 0; index < 5; index += 1) statuses.push((await get(spool, 'still-not-a-token')).status);
+    for (let index = 0; index < 4; index += 1) statuses.push((await get(spool, 'still-not-a-token')).status);
     expect(statuses.at(-1)).toBe(429);
     const response = await get(spool, sign(validClaims()));
     expect(await errorCode(response)).toBe('ip_rate_limit_exceeded');
+  });
+});
+
+describe('the failed-auth lockout across two API replicas', () => {
+  let replicas: Spool[];
+  beforeAll(async () => {
+    const prefix = `spooltest-${randomUUID().slice(0, 8)}`;
+    // The default budget of 20 failures a minute; no other per-IP limit in the way.
+    replicas = await Promise.all([1, 2].map(() => startSpool({ ...auth, REDIS_PREFIX: prefix, RATE_LIMIT_IP_RPM: '0', RATE_LIMIT_RPM: '0' })));
+  });
+  afterAll(async () => {
+    for (const replica of replicas ?? []) await replica.close();
+  });
+
+  it('serves a valid token from an address that sent 20+ bad ones, on every replica, and refuses the next bad one with 429', async () => {
+    const statuses = [];
+    for (let index = 0; index < 24; index += 1) statuses.push((await get(replicas[index % 2]!, `bad-token-${index}`)).status);
+    // Each replica sees its own failures at once and the other's within a lease: past 20 it refuses.
+    expect(statuses.slice(0, 20)).toEqual(Array(20).fill(401));
+    expect(statuses.at(-1)).toBe(429);
+    for (const replica of replicas) {
+      // A fresh token (never verified before, so its signature is really checked) and a cached one.
+      const token = sign(validClaims({ sub: `locked-ip-${randomUUID()}` }));
+      expect((await get(replica, token)).status).toBe(200);
+      expect((await get(replica, token)).status).toBe(200);
+      const refused = await get(replica, 'yet-another-bad-token');
+      expect(refused.status).toBe(429);
+      expect(await errorCode(refused)).toBe('auth_rate_limit_exceeded');
+      const missing = await fetch(`${replica.url}/v1/models`);
+      expect(missing.status).toBe(429);
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { ANONYMOUS_PRINCIPAL, AuthenticationError, PermissionDeniedError, type Logger, type Principal } from '@spool/shared';
+import { ANONYMOUS_PRINCIPAL, AuthenticationError, PermissionDeniedError, type Logger, type Principal, type RateLimitError } from '@spool/shared';
 import type { JwtVerifier } from '../auth/jwt-verifier.js';
 import { requestAccess } from '../auth/route-scopes.js';
 
@@ -9,7 +9,8 @@ const BEARER = /^Bearer +([A-Za-z0-9_\-.~+/]+=*) *$/i;
  * Puts the caller's principal on `res.locals.principal`: from the bearer JWT on every path the
  * scope table guards, or (AUTH_DISABLED=true: `verify` undefined) the anonymous principal unless
  * one was set before.
- * Answers 401 for a missing or bad token.
+ * Answers 401 for a missing or bad token, or the failed-auth guard's 429 (`res.locals.authLockout`)
+ * once the client's address has failed too often; a valid token is served either way.
  */
 export function authenticate(verify: JwtVerifier | undefined) {
   // Not async: a token verified lately (nearly every request) is taken without a promise.
@@ -20,10 +21,13 @@ export function authenticate(verify: JwtVerifier | undefined) {
       return next();
     }
     if (requestAccess(req, res).public) return next();
+    const refuse = (error: unknown): never => {
+      throw error instanceof AuthenticationError ? ((res.locals.authLockout as RateLimitError | undefined) ?? error) : error;
+    };
     const header = req.get('authorization');
-    if (!header) throw new AuthenticationError('You did not provide a token: send `Authorization: Bearer <JWT>`.', 'missing_api_key', null);
+    if (!header) return refuse(new AuthenticationError('You did not provide a token: send `Authorization: Bearer <JWT>`.', 'missing_api_key', null));
     const match = BEARER.exec(header);
-    if (!match) throw new AuthenticationError('The Authorization header must be `Bearer <JWT>`.', 'invalid_api_key', 'invalid_request');
+    if (!match) return refuse(new AuthenticationError('The Authorization header must be `Bearer <JWT>`.', 'invalid_api_key', 'invalid_request'));
     const known = verify.known(match[1]!);
     if (known) {
       res.locals.principal = known;
@@ -32,7 +36,7 @@ export function authenticate(verify: JwtVerifier | undefined) {
     return verify(match[1]!).then((principal) => {
       res.locals.principal = principal;
       next();
-    });
+    }, refuse);
   };
 }
 

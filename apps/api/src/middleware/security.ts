@@ -34,7 +34,7 @@ export function checkAuthConfig(config: Config): void {
 
 /**
  * What runs before the body is read, in this order: safe headers → CORS (preflights end here) →
- * per-IP limit → failed-auth guard → auth (JWT → `res.locals.principal`) → requests per minute per
+ * per-IP limit → failed-auth guard (marks an address that failed too often) → auth (JWT → `res.locals.principal`; a bad token from a marked address gets 429) → requests per minute per
  * token → scope (after the limit, so a 403 is counted and carries the rate-limit headers too). Refuses to build without a key unless AUTH_DISABLED=true.
  */
 export function securityBeforeBody(app: Express, deps: ApiDeps): RequestHandler[] {

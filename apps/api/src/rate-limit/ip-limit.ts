@@ -41,31 +41,35 @@ export function ipLimit(counter: LeasedCounter, config: Config): RequestHandler 
 
 /**
  * Failed authentications count harder: each 401 adds to a small per-IP budget
- * (RATE_LIMIT_AUTH_FAILURES a minute), and once it is spent every guarded request from that IP is
- * refused with 429 before its token is even looked at, which makes guessing tokens slow. Answers
- * without waiting (undefined) while its lease is live, else with a promise.
+ * (RATE_LIMIT_AUTH_FAILURES a minute). Once it is spent, a request from that IP whose token is
+ * missing or bad gets 429 instead of 401, which makes guessing tokens slow; a request with a valid
+ * token is still served, so a few bad tokens cannot lock every user behind one address (an office
+ * NAT, a proxy) out of every replica. The guard only marks the request (`res.locals.authLockout`);
+ * authentication decides, once it knows whether the token is good. Answers without waiting
+ * (undefined) while its lease is live, else with a promise.
  */
 export function authFailureGuard(redis: Redis, config: Config): (req: Request, res: Response) => Promise<void> | undefined {
   // Leased like the others: a replica sees its own failures at once and other replicas' within a lease.
   const counter = createLeasedCounter(createWindowCounter(redis, `${config.REDIS_PREFIX}:rl:authfail:`, WINDOW_MS));
   const limit = config.RATE_LIMIT_AUTH_FAILURES;
-  const check = (state: WindowState) => {
-    if (state.used >= limit) {
-      throw new RateLimitError('Too many failed authentications from your address; wait before trying again.', retryAfterSeconds(state.resetMs), 'auth_rate_limit_exceeded');
-    }
-  };
   return function checkAuthFailures(req, res) {
     if (limit === 0 || config.AUTH_DISABLED || requestAccess(req, res).public) return undefined;
     const key = clientKey(req, res);
+    const mark = (state: WindowState) => {
+      if (state.used < limit) return;
+      res.locals.authLockout = new RateLimitError('Too many failed authentications from your address; wait before trying again.', retryAfterSeconds(state.resetMs), 'auth_rate_limit_exceeded');
+    };
     res.on('finish', () => {
-      if (res.statusCode === 401) void counter.take(key, 1, 0).catch(() => undefined);
+      // A bad token refused by the lockout is a failure too: a guesser stays locked out.
+      const failed = res.statusCode === 401 || (res.locals.authLockout !== undefined && res.locals.error === res.locals.authLockout);
+      if (failed) void counter.take(key, 1, 0).catch(() => undefined);
     });
     const local = counter.takeNow(key, 0);
     if (local) {
-      check(local);
+      mark(local);
       return undefined;
     }
-    return counter.take(key, 0, limit).then(check);
+    return counter.take(key, 0, limit).then(mark);
   };
 }
 
@@ -83,12 +87,7 @@ export function clientLimits(redis: Redis, config: Config): RequestHandler {
   return function limitClient(req: Request, res: Response, next: NextFunction): void {
     const afterIp = (error?: unknown) => {
       if (error) return next(error);
-      let check: Promise<void> | undefined;
-      try {
-        check = failures(req, res);
-      } catch (refused) {
-        return next(refused);
-      }
+      const check = failures(req, res);
       if (!check) return next();
       check.then(() => next(), next);
     };
