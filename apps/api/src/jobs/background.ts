@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { InvalidRequestError, type GenerationJob } from '@spool/shared';
+import { InvalidRequestError, type AsyncJobObject, type GenerationJob } from '@spool/shared';
 import type { ApiDeps } from '../deps.js';
 import { ownerOf } from './job-record.js';
 import { createJob } from './job-store.js';
@@ -12,6 +12,7 @@ export function wantsBackground(req: Request): boolean {
 }
 
 export interface BackgroundRequest {
+  endpoint: AsyncJobObject['endpoint'];
   idPrefix: string;
   requestedModel: string;
   body: unknown;
@@ -20,14 +21,14 @@ export interface BackgroundRequest {
 }
 
 /** Queues a background generation and answers 202 with its job object. */
-export async function respondAsync(deps: ApiDeps, req: Request, res: Response, request: BackgroundRequest): Promise<void> {
+export async function respondAsync(deps: ApiDeps, res: Response, request: BackgroundRequest): Promise<void> {
   if (request.stream) {
     throw new InvalidRequestError('A background request cannot stream; read GET /v1/jobs/{id}/events instead.', 'stream', 'invalid_value');
   }
   const job = await createJob(deps, {
     owner: ownerOf(res),
     requestedModel: request.requestedModel,
-    endpoint: req.path.startsWith('/v1/chat/') ? '/v1/chat/completions' : '/v1/completions',
+    endpoint: request.endpoint,
     idPrefix: request.idPrefix,
     body: request.body,
     job: request.job,

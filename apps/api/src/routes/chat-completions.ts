@@ -1,17 +1,11 @@
 import { Router, type Request, type Response } from 'express';
-import {
-  chatCompletionChunkSchema,
-  chatCompletionRequestSchema,
-  chatCompletionSchema,
-  type ChatCompletionRequest,
-} from '@spool/shared';
+import { chatCompletionChunkSchema, chatCompletionRequestSchema, chatCompletionSchema } from '@spool/shared';
 import type { ApiDeps } from '../deps.js';
 import { fillRegistryTools } from '../functions/chat-tools.js';
 import { executeToolsHandler } from '../functions/execute-tools.js';
-import { chatFormat } from '../respond/formats.js';
-import { chatJob } from '../translate.js';
+import { chat } from '../respond/endpoints.js';
 import { describeRoute } from '../openapi/registry.js';
-import { generateHandler, type GenerateEndpoint } from './generate.js';
+import { generateHandler } from './generate.js';
 
 const GENERATION_ERRORS = [400, 404, 413, 429, 503];
 describeRoute({
@@ -35,17 +29,6 @@ describeRoute({
   responses: { 200: { description: 'Server-sent events, one `chat.completion.chunk` each, then `data: [DONE]`.', sse: chatCompletionChunkSchema } },
   errors: GENERATION_ERRORS,
 });
-
-export const chat: GenerateEndpoint<ChatCompletionRequest> = {
-  idPrefix: 'chatcmpl',
-  parse: (body) => chatCompletionRequestSchema.parse(body),
-  model: (body) => body.model,
-  stream: (body, req) => req.path.endsWith('/stream') || body.stream === true,
-  includeUsage: (body) => body.stream_options?.include_usage === true,
-  toJob: chatJob,
-  format: (meta) => chatFormat(meta),
-  cacheDefaults: { temperature: 1, top_p: 1, n: 1, presence_penalty: 0, frequency_penalty: 0, stop: [] },
-};
 
 /** `POST /v1/chat/completions` and its always-streamed alias `/v1/chat/completions/stream`. */
 export function chatCompletionsRouter(deps: ApiDeps): Router {

@@ -1,27 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import type { GenerationJob } from '@spool/shared';
 import { answerWithCache, replayOutput } from '../cache/cached-generation.js';
 import type { ApiDeps } from '../deps.js';
 import { respondAsync, wantsBackground } from '../jobs/background.js';
 import { jobOutput } from '../respond/job-output.js';
-import type { ResponseFormat, ResponseMeta } from '../respond/formats.js';
+import type { GenerateEndpoint } from '../respond/endpoints.js';
 import { relay } from '../respond/relay.js';
 import { resolveModel } from '../resolve-model.js';
-import type { JobTarget } from '../translate.js';
-
-/** What differs between chat and legacy completions; the rest of the path is shared. */
-export interface GenerateEndpoint<Body> {
-  idPrefix: string;
-  parse(body: unknown): Body;
-  model(body: Body): string;
-  stream(body: Body, req: Request): boolean;
-  includeUsage(body: Body): boolean;
-  toJob(body: Body, target: JobTarget): GenerationJob;
-  format(meta: ResponseMeta, body: Body): ResponseFormat;
-  /** Values of fields a request may leave out, so the cache key treats both alike. */
-  cacheDefaults?: Record<string, unknown>;
-}
 
 /** parse → resolve model → cache lookup → enqueue → relay the worker's events as a stream or one body. */
 export function generateHandler<Body>(deps: ApiDeps, endpoint: GenerateEndpoint<Body>) {
@@ -42,7 +27,7 @@ export function generateHandler<Body>(deps: ApiDeps, endpoint: GenerateEndpoint<
     });
     if (background) {
       const job = endpoint.toJob(body, target(true));
-      return respondAsync(deps, req, res, { idPrefix: endpoint.idPrefix, requestedModel: endpoint.model(body), body, stream, job });
+      return respondAsync(deps, res, { endpoint: endpoint.path, idPrefix: endpoint.idPrefix, requestedModel: endpoint.model(body), body, stream, job });
     }
     const meta = { id, model: endpoint.model(body), created: Math.floor(Date.now() / 1000) };
     const relayOptions = (choices: number) => ({ stream, includeUsage: endpoint.includeUsage(body), choices, startedAt: res.locals.startedAt });
