@@ -14,6 +14,9 @@ export const functions = [
   { name: 'shout', description: 'Upper-cases a word', parameters: { type: 'object', properties: { word: { type: 'string', maxLength: 20 } }, required: ['word'], additionalProperties: false },
     handler: ({ word }) => word.toUpperCase() },
   { name: 'huge', description: 'Returns too much', parameters: { type: 'object' }, maxResultBytes: 100, handler: () => 'x'.repeat(1000) },
+  { name: 'spin', description: 'Never returns and never yields', parameters: { type: 'object' }, timeoutMs: 3000, handler: () => { while (true) {} } },
+  { name: 'count_words_and_tokens', description: 'Uses the context from a plugin thread', parameters: { type: 'object' },
+    handler: async ({ text, model }, context) => ({ words: text.split(' ').length, tokens: await context.countTokens(model, text) }) },
 ];
 `;
 
@@ -42,7 +45,7 @@ describe('server-side functions', () => {
   it('lists built-ins and loaded plugins in OpenAI tool format, skipping modules that fail to load', async () => {
     const list = (await spool.client.get('/functions')) as { object: string; data: OpenAI.Chat.Completions.ChatCompletionFunctionTool[] };
     const names = list.data.map((tool) => tool.function.name).sort();
-    expect(names).toEqual(['calculate', 'count_tokens', 'explode', 'get_current_time', 'huge', 'shout', 'slow']);
+    expect(names).toEqual(['calculate', 'count_tokens', 'count_words_and_tokens', 'explode', 'get_current_time', 'huge', 'shout', 'slow', 'spin']);
     expect(list.data.find((tool) => tool.function.name === 'calculate')).toMatchObject({ type: 'function', function: { parameters: { required: ['expression'] } } });
     const failures = spool.api.deps.functions.loadFailures.map((failure) => failure.file.split('/').pop()).sort();
     expect(failures).toEqual(['broken.mjs', 'clash.mjs']);
@@ -72,6 +75,34 @@ describe('server-side functions', () => {
     expect(thrown).toMatchObject({ status: 500, code: 'function_error' });
     expect(JSON.stringify((thrown as InstanceType<typeof OpenAI.APIError>).error)).not.toMatch(/secret|srv|at /);
     await expect(call('huge', {})).rejects.toMatchObject({ status: 500, code: 'function_result_too_large' });
+  });
+
+  it('runs a plugin that never yields on a thread of its own: the API keeps answering, the call fails with 504 function_timeout, and the next call works', async () => {
+    const spinning = call('spin', {}).catch((error: InstanceType<typeof OpenAI.APIError>) => error);
+    // While the plugin spins, the API's event loop is free: /health answers, and so does another plugin call (on the other thread).
+    let healthChecks = 0;
+    let settled = false;
+    void spinning.then(() => (settled = true));
+    while (!settled) {
+      const health = await fetch(`${spool.url}/health`);
+      expect(health.status).toBe(200);
+      healthChecks += 1;
+      if (healthChecks === 1) expect((await call('shout', { word: 'busy' })).result).toBe('BUSY');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(healthChecks).toBeGreaterThanOrEqual(3);
+    const failed = await spinning;
+    expect(failed).toMatchObject({ status: 504, code: 'function_timeout', type: 'server_error' });
+    expect((failed as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ message: expect.stringContaining("'spin'") });
+    // The terminated thread is replaced: plugin calls, one after another and at once, still work.
+    expect((await call('shout', { word: 'again' })).result).toBe('AGAIN');
+    const together = await Promise.all(['a', 'b', 'c'].map((word) => call('shout', { word })));
+    expect(together.map((answer) => answer.result)).toEqual(['A', 'B', 'C']);
+  });
+
+  it('gives a plugin on its thread the token counter of the API', async () => {
+    const answer = await call('count_words_and_tokens', { model: MODEL, text: 'Once upon a time' });
+    expect(answer.result).toEqual({ words: 4, tokens: (await call('count_tokens', { model: MODEL, text: 'Once upon a time' })).result.tokens });
   });
 
   it('runs calculate end to end with spool_execute_tools and returns the final answer with the calls it made', async () => {

@@ -66,6 +66,7 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
       await deps.jobs.close();
       await closeQueueSet(deps);
       await deps.cache?.close();
+      await deps.functions.close();
       subscriber.disconnect();
       redis.disconnect();
     },

@@ -17,3 +17,4 @@ export * from './async-jobs.js';
 export * from './openai/job.js';
 export * from './batch.js';
 export * from './openai/batch.js';
+export * from './thread-error.js';

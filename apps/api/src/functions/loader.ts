@@ -1,8 +1,6 @@
-import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Logger } from '@spool/shared';
-import type { FunctionRegistry, SpoolFunction } from './registry.js';
+import type { PluginHost } from './plugin-host.js';
+import type { FunctionRegistry } from './registry.js';
 
 /** A module that could not be loaded, and why. */
 export interface LoadFailure {
@@ -10,42 +8,24 @@ export interface LoadFailure {
   error: string;
 }
 
-const MODULE = /\.(m?js|ts|mts)$/;
-
 /**
- * Loads every module in `dir` and registers the functions it exports: a default export (one function
- * or an array), or a named export `functions` (an array). A module that fails to import, exports
- * nothing usable, or clashes with a registered name is logged and skipped; the others still load.
+ * Registers the functions of the modules the plugin host loaded (see plugin-host.ts): each runs on
+ * the host's threads. A module that failed to import, exports nothing usable, or clashes with a
+ * registered name is logged and skipped; the others still load.
  */
-export async function loadFunctionModules(dir: string, registry: FunctionRegistry, logger: Logger): Promise<LoadFailure[]> {
+export function registerPluginModules(host: PluginHost, registry: FunctionRegistry, logger: Logger): LoadFailure[] {
   const failures: LoadFailure[] = [];
-  let files: string[];
-  try {
-    files = (await readdir(dir)).filter((file) => MODULE.test(file) && !file.endsWith('.d.ts')).sort();
-  } catch (error) {
-    logger.error({ err: error, dir }, 'cannot read FUNCTIONS_DIR');
-    return [{ file: dir, error: (error as Error).message }];
-  }
-  for (const file of files) {
-    const path = resolve(join(dir, file));
+  for (const module of host.modules) {
     try {
-      const module = (await import(pathToFileURL(path).href)) as { default?: SpoolFunction | SpoolFunction[]; functions?: SpoolFunction[] };
-      const exported = module.functions ?? module.default;
-      const list = Array.isArray(exported) ? exported : exported ? [exported] : [];
-      if (list.length === 0) throw new Error('the module exports no functions (default export or `functions`)');
+      if ('error' in module) throw new Error(module.error);
       // Check all before registering any, so a module loads whole or not at all.
-      for (const fn of list) if (!fn || typeof fn.name !== 'string' || typeof fn.handler !== 'function' || typeof fn.parameters !== 'object') throw new Error('an export is not a function definition {name, description, parameters, handler}');
-      for (const fn of list) if (registry.get(fn.name)) throw new Error(`a function named '${fn.name}' is already registered`);
-      const registered: string[] = [];
-      for (const fn of list) {
-        registry.register(fn);
-        registered.push(fn.name);
-      }
-      logger.info({ file, functions: registered }, 'functions loaded');
+      for (const fn of module.functions) if (registry.get(fn.name)) throw new Error(`a function named '${fn.name}' is already registered`);
+      for (const fn of module.functions) registry.register({ ...fn, handler: (args, context) => host.call(fn.name, args, context.signal) });
+      logger.info({ file: module.file, functions: module.functions.map((fn) => fn.name) }, 'functions loaded');
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      logger.error({ file: path, error: message }, 'function module failed to load; skipped');
-      failures.push({ file: path, error: message });
+      logger.error({ file: module.file, error: message }, 'function module failed to load; skipped');
+      failures.push({ file: module.file, error: message });
     }
   }
   return failures;

@@ -4,14 +4,20 @@ import type { ApiDeps } from '../deps.js';
 import { resolveModel } from '../resolve-model.js';
 import { jobOutput } from '../respond/job-output.js';
 import { builtInFunctions } from './built-ins.js';
-import { loadFunctionModules, type LoadFailure } from './loader.js';
+import { registerPluginModules, type LoadFailure } from './loader.js';
+import { startPluginHost } from './plugin-host.js';
 import { createFunctionRegistry, type FunctionRegistry } from './registry.js';
 
 export interface SpoolFunctions {
   registry: FunctionRegistry;
   /** Modules of FUNCTIONS_DIR that were skipped. */
   loadFailures: LoadFailure[];
+  /** Stops the plugin threads. */
+  close(): Promise<void>;
 }
+
+/** How long the plugin modules may take to import (on a fresh thread, with TypeScript) before the API starts without them. */
+const PLUGIN_LOAD_TIMEOUT_MS = 60_000;
 
 /**
  * The API has no tokenizer: a count runs as a job on one of the model's workers, as a completion
@@ -35,15 +41,23 @@ export async function countTokensOnWorker(deps: ApiDeps, model: string, text: st
   throw new Error('The count job ended without a result.');
 }
 
-/** The registry with the built-ins and FUNCTIONS_DIR's modules, for the API's deps. */
+/** The registry with the built-ins (run in the API) and FUNCTIONS_DIR's modules (run on plugin threads), for the API's deps. */
 export async function createSpoolFunctions(deps: Omit<ApiDeps, 'functions'>): Promise<SpoolFunctions> {
+  const countTokens = (model: string, text: string) => countTokensOnWorker(deps as ApiDeps, model, text);
   const registry = createFunctionRegistry({
     timeoutMs: deps.config.FUNCTIONS_TIMEOUT_MS,
     maxResultBytes: deps.config.FUNCTIONS_MAX_RESULT_BYTES,
     logger: deps.logger,
-    countTokens: (model, text) => countTokensOnWorker(deps as ApiDeps, model, text),
+    countTokens,
   });
   for (const fn of builtInFunctions) registry.register(fn);
-  const loadFailures = deps.config.FUNCTIONS_DIR ? await loadFunctionModules(deps.config.FUNCTIONS_DIR, registry, deps.logger) : [];
-  return { registry, loadFailures };
+  if (!deps.config.FUNCTIONS_DIR) return { registry, loadFailures: [], close: () => Promise.resolve() };
+  const host = await startPluginHost({
+    dir: deps.config.FUNCTIONS_DIR,
+    threads: deps.config.FUNCTIONS_THREADS,
+    loadTimeoutMs: PLUGIN_LOAD_TIMEOUT_MS,
+    countTokens,
+    logger: deps.logger,
+  });
+  return { registry, loadFailures: registerPluginModules(host, registry, deps.logger), close: () => host.close() };
 }
