@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { ResponseCache } from './cache/response-cache.js';
 import type { Config, Logger, ModelSpec } from '@spool/shared';
 import type { JobClient } from './queue/job-client.js';
+import type { EventLogReader } from './jobs/event-log-reader.js';
 import type { WorkerRegistry } from './worker-registry.js';
 import type { RequestMetrics } from './request-metrics.js';
 import type { SpoolFunctions } from './functions/setup.js';
@@ -13,6 +14,8 @@ export interface ApiDeps {
   redis: Redis;
   models: ModelSpec[];
   jobs: JobClient;
+  /** Follows async jobs' event logs for every stream of this process, on one connection. */
+  eventLog: EventLogReader;
   registry: WorkerRegistry;
   metrics: RequestMetrics;
   /** The response cache; absent, every request generates (deps built by hand in tests). */

@@ -7,6 +7,7 @@ import { createResponseCache } from './cache/response-cache.js';
 import { watchBatches } from './batch/batch-progress.js';
 import { startBatchCoordinator } from './batch/coordinator.js';
 import type { ApiDeps } from './deps.js';
+import { createEventLogReader } from './jobs/event-log-reader.js';
 import { startMetricsLog } from './metrics-log.js';
 import { createJobChannels } from './queue/job-channel.js';
 import { createJobClient } from './queue/job-client.js';
@@ -25,8 +26,10 @@ export interface RunningApi {
 export async function startApi(config: Config, logger?: Logger): Promise<RunningApi> {
   checkAuthConfig(config);
   logger ??= createLogger({ name: 'spool-api', level: config.LOG_LEVEL, logPrompts: config.LOG_PROMPTS });
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, enableAutoPipelining: true });
-  const subscriber = redis.duplicate();
+  // Named by the deployment's prefix, so CLIENT LIST tells each replica's connections apart.
+  const connectionName = `${config.REDIS_PREFIX}-api`;
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, enableAutoPipelining: true, connectionName });
+  const subscriber = redis.duplicate({ connectionName: `${connectionName}-subscriber` });
   const registry = createWorkerRegistry(redis, config);
   await registry.refresh();
   const models = loadModelSpecs(config);
@@ -36,6 +39,7 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
     redis,
     models,
     jobs: createJobClient(redis, createJobChannels(subscriber), config),
+    eventLog: createEventLogReader(redis, { connectionName: `${connectionName}-event-log` }),
     registry,
     metrics: createRequestMetrics(),
     cache: config.CACHE_POLICY === 'off' ? undefined : createResponseCache({ config, logger, models: () => models.map((spec) => spec.id) }),
@@ -63,6 +67,7 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
       await closed;
       clearInterval(sweep);
       await batches?.close();
+      deps.eventLog.close();
       await deps.jobs.close();
       await closeQueueSet(deps);
       await deps.cache?.close();

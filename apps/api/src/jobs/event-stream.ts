@@ -2,13 +2,13 @@ import type { Request, Response } from 'express';
 import { InvalidRequestError } from '@spool/shared';
 import type { ApiDeps } from '../deps.js';
 import { sseEventOf } from './event-chunks.js';
-import { readLog, waitForLog, type LoggedEvent } from './event-log.js';
+import { readLog, type LoggedEvent } from './event-log.js';
 import { formatOf } from './job-format.js';
 import { getJob } from './job-store.js';
 import { keysOf, ownerOf, readRecord } from './job-record.js';
 
-/** How long one blocking read waits before the stream checks that its job still lives. */
-const BLOCK_MS = 2000;
+/** How long a stream waits for new entries before it checks that its job still lives. */
+const QUIET_MS = 2000;
 
 /** `Last-Event-ID` or `?starting_after=N`: the last sequence number the client has; -1 for all. */
 function startingAfter(req: Request): number {
@@ -37,13 +37,8 @@ export async function streamJobEvents(deps: ApiDeps, req: Request, res: Response
 
   res.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
   res.flushHeaders();
-  // XREAD BLOCK holds its connection: each stream reads on one of its own.
-  const reader = deps.redis.duplicate();
-  let closed = false;
-  res.on('close', () => {
-    closed = true;
-    reader.disconnect();
-  });
+  const clientGone = new AbortController();
+  res.on('close', () => clientGone.abort());
 
   /** Sends entries; true once the job's end went out. */
   const send = (entries: LoggedEvent[]): boolean => {
@@ -59,8 +54,8 @@ export async function streamJobEvents(deps: ApiDeps, req: Request, res: Response
 
   try {
     let ended = send(await readLog(deps.redis, key, after));
-    while (!ended && !closed) {
-      const entries = await waitForLog(reader, key, after, BLOCK_MS);
+    while (!ended && !clientGone.signal.aborted) {
+      const entries = await deps.eventLog.wait(key, after, QUIET_MS, clientGone.signal);
       if (entries.length > 0) {
         ended = send(entries);
         continue;
@@ -74,9 +69,8 @@ export async function streamJobEvents(deps: ApiDeps, req: Request, res: Response
       }
     }
   } catch (error) {
-    if (!closed) throw error;
+    if (!clientGone.signal.aborted) throw error;
   } finally {
-    reader.disconnect();
     res.end();
   }
 }
