@@ -43,7 +43,7 @@ describe('vllm engine, attach mode (a vLLM someone else runs)', () => {
   beforeAll(async () => {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    server = spawn(`${FIXTURE_BIN}/vllm`, ['serve', 'org/model', '--port', String(port), '--served-model-name', 'served', '--max-model-len', '300'], {
+    server = spawn(`${FIXTURE_BIN}/vllm`, ['serve', 'org/model', '--port', String(port), '--served-model-name', 'served', '--max-model-len', '300', '--enable-auto-tool-choice', '--tool-call-parser', 'hermes'], {
       env: fakeVllmEnv(files.recordFile, { FAKE_VLLM_TOKEN_MS: '20' }),
       stdio: 'ignore',
     });

@@ -8,7 +8,7 @@ const files = scratch([
     aliases: ['large'],
     engine: 'vllm',
     source: 'meta-llama/Llama-3.1-70B-Instruct',
-    options: { maxModelLen: 1024, maxNumSeqs: 8, gpuMemoryUtilization: 0.85, toolCallParser: 'llama3_json', extraArgs: ['--dtype', 'bfloat16'] },
+    options: { maxModelLen: 1024, maxNumSeqs: 8, gpuMemoryUtilization: 0.85, toolCallParser: 'llama3_json', apiKey: 'sk-vllm-secret', extraArgs: ['--dtype', 'bfloat16'] },
   },
 ]);
 
@@ -45,6 +45,9 @@ describe('vllm engine, spawn mode, through Spool', () => {
     expect(value('--tool-call-parser')).toBe('llama3_json');
     expect(args).toContain('--enable-auto-tool-choice');
     expect(args.slice(-2)).toEqual(['--dtype', 'bfloat16']);
+    // The key reaches vLLM in its environment, never on its command line; CUDA numbers GPUs as nvidia-smi does.
+    expect(args.join(' ')).not.toContain('sk-vllm-secret');
+    expect(start).toMatchObject({ apiKeyFromEnv: true, cudaDeviceOrder: 'PCI_BUS_ID' });
     expect(worker.engine.model).toMatchObject({ id: 'big', slots: 8, contextLength: 1024, engine: 'vllm' });
   });
 
@@ -92,6 +95,30 @@ describe('vllm engine, spawn mode, through Spool', () => {
     expect(starts.length).toBe(before + 1);
     expect(starts.at(-1)!.pid).not.toBe(starts.at(-2)!.pid);
     expect(starts.at(-1)!.cudaVisibleDevices).toBe('0,1,2,3');
+  });
+
+  const requestsFor = (marker: string) => readRecord(files.recordFile).filter((entry) => entry.event === 'request' && JSON.stringify(entry.body).includes(marker));
+
+  it("answers a 400 error frame from vLLM mid-stream with a 400 and vLLM's message, running it once", async () => {
+    const failure = await spool.client.chat.completions.create({ model: 'big', messages: [{ role: 'user', content: 'please ERROR400 now' }], max_tokens: 8 }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ status: 400, error: { type: 'invalid_request_error', message: expect.stringContaining('cannot be honoured mid-stream') } });
+    expect(requestsFor('ERROR400')).toHaveLength(1);
+  });
+
+  it('answers a 500 error frame with one 503, without running the job on the GPU again', async () => {
+    const stream = await spool.client.chat.completions.create({ model: 'big', messages: [{ role: 'user', content: 'please ERROR500 now' }], max_tokens: 8, stream: true });
+    let text = '';
+    const failure = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    })().catch((error: unknown) => error);
+    expect(text).toBe('fake-vllm please');
+    expect(failure).toMatchObject({ error: { type: 'server_error', message: 'Upstream: Internal server error' } });
+    expect(requestsFor('ERROR500')).toHaveLength(1);
+  });
+
+  it('passes a finish reason OpenAI does not know through as itself', async () => {
+    const completion = await spool.client.chat.completions.create({ model: 'big', messages: [{ role: 'user', content: 'FINISH_REPETITION' }], max_tokens: 20 });
+    expect(completion.choices[0]!.finish_reason).toBe('repetition');
   });
 
   it('aborts the upstream request when the client goes away', async () => {

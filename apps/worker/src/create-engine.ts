@@ -43,6 +43,7 @@ export async function createEngineForModel(spec: ModelSpec, config: Config, runt
         env: runtime.env ?? process.env,
         startupTimeoutMs: config.VLLM_STARTUP_TIMEOUT_MS,
         restartBackoffMs: config.VLLM_RESTART_BACKOFF_MS,
+        dataDir: config.SPOOL_DATA_DIR,
       });
     case 'openai':
       return createOpenAIEngine({ modelId: spec.id, upstreamModel: spec.source, options: engineOptions(spec, 'openai') });

@@ -11,6 +11,11 @@ export interface ModelInfo {
   /** Of `slots`, the most batch lines can use (an engine keeping a lane for other work); default all. */
   batchSlots?: number;
   engine: string;
+  /**
+   * Tokens the engine's KV cache holds over all its sequences (vLLM: `num_gpu_blocks × block_size`).
+   * The worker's token budget where WORKER_TOKEN_BUDGET is unset; `slots × contextLength` when absent.
+   */
+  tokenCapacity?: number;
 }
 
 /** One generation, already validated: the engine trusts every field. */

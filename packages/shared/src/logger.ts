@@ -24,7 +24,9 @@ const PROMPT_PATHS = ['messages', 'prompt', 'suffix', 'input'].flatMap((field) =
  * prompt text is redacted unless `logPrompts` is set (LOG_PROMPTS=true).
  */
 export function createLogger(options: { name: string; level?: string; logPrompts?: boolean; destination?: DestinationStream }): Logger {
-  const redact = [...CREDENTIAL_PATHS, 'authorization', '*.authorization'];
+  // An engine's API key (a vLLM or upstream `apiKey` option, VLLM_API_KEY in a spawned env) too.
+  const secrets = ['apiKey', 'api_key', 'VLLM_API_KEY'].flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
+  const redact = [...CREDENTIAL_PATHS, 'authorization', '*.authorization', ...secrets];
   if (!options.logPrompts) redact.push(...PROMPT_PATHS);
   return pino(
     {

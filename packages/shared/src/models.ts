@@ -24,7 +24,7 @@ export type LlamaCppOptions = z.infer<typeof llamaCppOptionsSchema>;
 export const vllmOptionsSchema = z.strictObject({
   /** Attach mode: the base URL of a running vLLM (`http://host:8000`); nothing is spawned. */
   url: z.string().url().optional(),
-  /** Sent as a bearer token (vLLM's `--api-key`); in spawn mode also passed to the server. */
+  /** Sent as a bearer token; in spawn mode also given to the server as VLLM_API_KEY (never on its command line). */
   apiKey: z.string().min(1).optional(),
   /** Defaults to the number of GPUs the worker is pinned to. */
   tensorParallelSize: positiveInt.optional(),
@@ -32,8 +32,14 @@ export const vllmOptionsSchema = z.strictObject({
   /** Tokens per sequence; vLLM's own default (the model's) when unset. */
   maxModelLen: positiveInt.optional(),
   gpuMemoryUtilization: z.number().gt(0).max(1).default(0.9),
-  /** Sequences vLLM runs at once: the worker's slots. */
-  maxNumSeqs: positiveInt.default(64),
+  /** Sequences vLLM runs at once (`--max-num-seqs`, vLLM's own default 256): the worker's slots. */
+  maxNumSeqs: positiveInt.default(256),
+  /**
+   * Tokens vLLM's KV cache holds, for the worker's token budget. Read from vLLM's
+   * `vllm:cache_config_info` (num_gpu_blocks × block_size) at start when unset; set it for an
+   * attached server whose metrics lack it.
+   */
+  kvCacheTokens: positiveInt.optional(),
   /** `--tool-call-parser` (hermes, llama3_json, mistral, ...); turns on `--enable-auto-tool-choice`. */
   toolCallParser: z.string().min(1).optional(),
   /** `priority` lets interactive requests overtake batch lines inside vLLM; `fcfs` is vLLM's default. */

@@ -1,8 +1,5 @@
-import OpenAI, { APIError, APIUserAbortError } from 'openai';
+import OpenAI, { APIUserAbortError } from 'openai';
 import {
-  ContextLengthError,
-  InvalidRequestError,
-  UnavailableError,
   type Engine,
   type EngineStats,
   type GenerationEvent,
@@ -12,6 +9,7 @@ import {
 import { EngineLostError } from './engine-lost-error.js';
 import { createSlots } from './slots.js';
 import { finishReasonOf, upstreamBody } from './upstream-request.js';
+import { finishFailure, translateUpstreamError as translateError } from './upstream-errors.js';
 
 export interface OpenAICompatibleOptions {
   info: ModelInfo;
@@ -35,19 +33,6 @@ export interface OpenAICompatibleOptions {
 function estimateTokens(request: GenerationRequest): number {
   const text = request.kind === 'chat' ? JSON.stringify(request.messages ?? []) : (request.prompt ?? '');
   return Math.ceil(text.length / 3) + 8;
-}
-
-/** Turns an upstream failure into what the worker understands. */
-function translateError(error: unknown): Error {
-  if (error instanceof APIError && error.status !== undefined) {
-    const message = `Upstream: ${error.message.replace(/^\d{3}\s+/, '')}`;
-    if (error.status === 400 && /context length|max_model_len|maximum context/i.test(error.message)) return new ContextLengthError(message);
-    if (error.status === 400 || error.status === 422) return new InvalidRequestError(message);
-    if (error.status === 429 || error.status >= 500) return new UnavailableError(message, 'upstream_unavailable', 1);
-    return new UnavailableError(message, 'upstream_error', 5);
-  }
-  // A refused or dropped connection: the server died or restarts; the job runs again.
-  return new EngineLostError(`The engine's server went away: ${(error as Error)?.message ?? String(error)}`);
 }
 
 /**
@@ -101,7 +86,7 @@ export function createOpenAICompatibleEngine(options: OpenAICompatibleOptions): 
       } catch (error) {
         throw signal.aborted ? signal.reason : translateError(error);
       }
-      let finishReason: string | null | undefined;
+      let finishReason: string | undefined;
       let usage: Chunk['usage'];
       let chunks = 0;
       try {
@@ -127,6 +112,8 @@ export function createOpenAICompatibleEngine(options: OpenAICompatibleOptions): 
       // The SDK ends the iteration quietly when its request is aborted.
       if (signal.aborted) throw signal.reason;
       if (finishReason === undefined) throw new EngineLostError('The upstream stream ended without a finish reason.');
+      const failure = finishFailure(finishReason);
+      if (failure) throw failure;
       // Servers that ignore stream_options send no usage: count a token per chunk, as vLLM streams them.
       const promptTokens = usage?.prompt_tokens ?? estimateTokens(request);
       const completionTokens = usage?.completion_tokens ?? chunks;

@@ -1,7 +1,7 @@
 import type { FinishReason, GenerationRequest } from '@spool/shared';
 
 /** Spool's engine-neutral tool fields in the OpenAI wire shape every upstream speaks. */
-function toolFields(request: GenerationRequest): Record<string, unknown> {
+export function toolFields(request: GenerationRequest): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   if (request.tools && request.tools.length > 0) {
     fields.tools = request.tools.map((tool) => ({
@@ -47,16 +47,10 @@ export function upstreamBody(request: GenerationRequest, options: UpstreamBodyOp
   return { ...body, ...toolFields(request) };
 }
 
-/** An upstream's finish reason in Spool's terms (vLLM says `abort` for requests it dropped). */
-export function finishReasonOf(reason: string | null | undefined): FinishReason {
-  switch (reason) {
-    case 'length':
-    case 'tool_calls':
-    case 'content_filter':
-      return reason;
-    case 'function_call':
-      return 'tool_calls';
-    default:
-      return 'stop';
-  }
+/**
+ * An upstream's finish reason in Spool's terms: the legacy `function_call` is `tool_calls`; any
+ * other reason passes through as itself (`abort` and `error` never get here: see finishFailure).
+ */
+export function finishReasonOf(reason: string): FinishReason {
+  return reason === 'function_call' ? 'tool_calls' : reason;
 }

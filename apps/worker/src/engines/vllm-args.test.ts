@@ -15,6 +15,11 @@ describe('vllm serve arguments', () => {
     expect(() => parallelism(vllmOptionsSchema.parse({ tensorParallelSize: 2 }), ['0', '1', '2', '3'])).toThrow(/must equal the 4 GPUs/);
   });
 
+  it('never puts the API key on the command line (it goes in VLLM_API_KEY)', () => {
+    const args = vllmServeArgs(vllmOptionsSchema.parse({ apiKey: 'sk-secret' }), { ...serve, gpus: ['0'] });
+    expect(args.join(' ')).not.toContain('sk-secret');
+  });
+
   it('passes every option and the extra arguments last', () => {
     const args = vllmServeArgs(
       vllmOptionsSchema.parse({ maxModelLen: 4096, toolCallParser: 'hermes', schedulingPolicy: 'fcfs', apiKey: 'k', extraArgs: ['--enforce-eager'] }),
@@ -22,9 +27,9 @@ describe('vllm serve arguments', () => {
     );
     expect(args).toEqual([
       'serve', 'org/m', '--host', '127.0.0.1', '--port', '9000', '--served-model-name', 'm',
-      '--tensor-parallel-size', '1', '--pipeline-parallel-size', '1', '--gpu-memory-utilization', '0.9', '--max-num-seqs', '64',
+      '--tensor-parallel-size', '1', '--pipeline-parallel-size', '1', '--gpu-memory-utilization', '0.9', '--max-num-seqs', '256',
       '--scheduling-policy', 'fcfs', '--max-model-len', '4096', '--enable-auto-tool-choice', '--tool-call-parser', 'hermes',
-      '--api-key', 'k', '--enforce-eager',
+      '--enforce-eager',
     ]);
   });
 });

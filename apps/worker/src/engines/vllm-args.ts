@@ -38,6 +38,5 @@ export function vllmServeArgs(options: VllmOptions, serve: VllmServe): string[] 
   ];
   if (options.maxModelLen !== undefined) args.push('--max-model-len', String(options.maxModelLen));
   if (options.toolCallParser) args.push('--enable-auto-tool-choice', '--tool-call-parser', options.toolCallParser);
-  if (options.apiKey) args.push('--api-key', options.apiKey);
   return [...args, ...options.extraArgs];
 }

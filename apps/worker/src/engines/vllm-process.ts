@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { Logger } from '@spool/shared';
+import { endLeftoverGroup, forgetPid, notePid } from './vllm-pidfile.js';
 
 export interface VllmProcessOptions {
   bin: string;
@@ -12,6 +13,13 @@ export interface VllmProcessOptions {
   startupTimeoutMs: number;
   restartBackoffMs: number;
   maxBackoffMs?: number;
+  /** Strings never to let into the log from vLLM's output (its API key). */
+  secrets?: string[];
+  /**
+   * Where the running server's process group is noted: a worker SIGKILLed before it could stop vLLM
+   * leaves the group holding the GPUs, and the next start on these GPUs ends it first.
+   */
+  pidFile?: string;
 }
 
 export interface VllmProcess {
@@ -39,13 +47,22 @@ export function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** vLLM prefixes lines with its level (`INFO 05-01 12:00:00 [api_server.py:1] ...`). */
-function logLine(logger: Logger, line: string): void {
+/**
+ * One line of vLLM's output into Spool's log at its level. vLLM 0.10+ writes the process first,
+ * `(APIServer pid=12) INFO 05-01 12:00:00 [api_server.py:1] ...` (or `(EngineCore_DP0 pid=13)`),
+ * older ones start with the level; the process goes into a field of its own.
+ */
+export function logLine(logger: Logger, rawLine: string, secrets: string[] = []): void {
+  let line = rawLine;
+  for (const secret of secrets) line = line.replaceAll(secret, '[redacted]');
+  const prefix = /^\((\S+) pid=(\d+)\)\s*/.exec(line);
+  if (prefix) line = line.slice(prefix[0].length);
   if (!line.trim()) return;
-  if (/^(ERROR|CRITICAL)\b/.test(line)) logger.error({ vllm: true }, line);
-  else if (/^WARN(ING)?\b/.test(line)) logger.warn({ vllm: true }, line);
-  else if (/^DEBUG\b/.test(line)) logger.debug({ vllm: true }, line);
-  else logger.info({ vllm: true }, line);
+  const fields = prefix ? { vllm: true, vllmProcess: prefix[1], vllmPid: Number(prefix[2]) } : { vllm: true };
+  if (/^(ERROR|CRITICAL)\b/.test(line)) logger.error(fields, line);
+  else if (/^WARN(ING)?\b/.test(line)) logger.warn(fields, line);
+  else if (/^DEBUG\b/.test(line)) logger.debug(fields, line);
+  else logger.info(fields, line);
 }
 
 /**
@@ -86,12 +103,16 @@ export function createVllmProcess(options: VllmProcessOptions): VllmProcess {
   }
 
   async function launch(): Promise<void> {
+    if (options.pidFile && (await endLeftoverGroup(options.pidFile))) {
+      options.logger.warn({ pidFile: options.pidFile }, 'ended a vllm left running by a worker that died');
+    }
     port = await freePort();
     const args = options.args(port);
     options.logger.info({ bin: options.bin, args, cudaVisibleDevices: options.env.CUDA_VISIBLE_DEVICES }, 'starting vllm');
     // Its own process group, so stop() also reaches the tensor-parallel workers vLLM forks.
     const spawned = spawn(options.bin, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child = spawned;
+    if (options.pidFile && spawned.pid) notePid(options.pidFile, spawned.pid);
     let exitError: Error | undefined;
     const onGone = (error: Error) => {
       if (exitError) return;
@@ -100,7 +121,7 @@ export function createVllmProcess(options: VllmProcessOptions): VllmProcess {
     };
     spawned.once('error', onGone);
     spawned.once('exit', (code, signal) => onGone(new Error(`vllm exited (code ${code}, signal ${signal})`)));
-    for (const stream of [spawned.stdout!, spawned.stderr!]) createInterface({ input: stream }).on('line', (line) => logLine(options.logger, line));
+    for (const stream of [spawned.stdout!, spawned.stderr!]) createInterface({ input: stream }).on('line', (line) => logLine(options.logger, line, options.secrets));
     await waitForHealth(spawned, () => exitError);
     healthy = true;
     everHealthy = true;
@@ -165,6 +186,7 @@ export function createVllmProcess(options: VllmProcessOptions): VllmProcess {
       const killTimer = setTimeout(() => signalGroup('SIGKILL'), 20_000);
       await exited;
       clearTimeout(killTimer);
+      if (options.pidFile) forgetPid(options.pidFile, running.pid!);
     },
   };
 }

@@ -1,9 +1,12 @@
 import type { Engine, GenerationRequest, Logger, ModelInfo, VllmOptions } from '@spool/shared';
+import { join } from 'node:path';
 import { createGpuMonitor, usedBytes } from '../gpu/gpu-monitor.js';
+import { gpuIndices } from '../gpu/gpu-indices.js';
 import { EngineLostError } from './engine-lost-error.js';
 import { createOpenAICompatibleEngine } from './openai-compatible.js';
 import { vllmServeArgs } from './vllm-args.js';
 import { createVllmProcess, type VllmProcess } from './vllm-process.js';
+import { toolFields } from './upstream-request.js';
 
 export interface VllmEngineOptions {
   modelId: string;
@@ -21,6 +24,8 @@ export interface VllmEngineOptions {
   restartBackoffMs: number;
   /** How often GPU memory and vLLM's metrics are polled. */
   statsIntervalMs?: number;
+  /** Where the spawned server's pid is noted (SPOOL_DATA_DIR), so a later start can end one left behind. */
+  dataDir?: string;
 }
 
 /** The context length vLLM reports for a served model (`max_model_len` in /v1/models). */
@@ -38,16 +43,21 @@ async function servedContextLength(baseUrl: string, modelId: string, apiKey?: st
 export function createVllmEngine(options: VllmEngineOptions): Engine {
   const { options: vllm } = options;
   const logger = options.logger.child({ engine: 'vllm', model: options.modelId });
-  const info: ModelInfo = { id: options.modelId, contextLength: vllm.maxModelLen ?? 4096, slots: vllm.maxNumSeqs, engine: 'vllm' };
+  const info: ModelInfo = { id: options.modelId, contextLength: vllm.maxModelLen ?? 4096, slots: vllm.maxNumSeqs, engine: 'vllm', tokenCapacity: vllm.kvCacheTokens };
+  // The key goes in the child's environment, never on its command line (ps, vLLM's args log, ours).
+  const serverEnv: NodeJS.ProcessEnv = { ...options.env, CUDA_DEVICE_ORDER: 'PCI_BUS_ID', ...(vllm.apiKey ? { VLLM_API_KEY: vllm.apiKey } : {}) };
+  const pinned = options.gpus.length > 0 ? options.gpus.join('-') : `model-${options.modelId.replace(/[^\w.-]/g, '_')}`;
   let server: VllmProcess | undefined;
   if (!vllm.url) {
     server = createVllmProcess({
       bin: options.bin,
       args: (port) => vllmServeArgs(vllm, { source: options.source, servedModelName: options.modelId, gpus: options.gpus, port }),
-      env: { ...options.env, ...(options.gpus.length > 0 ? { CUDA_VISIBLE_DEVICES: options.gpus.join(',') } : {}) },
+      env: serverEnv,
       logger,
       startupTimeoutMs: options.startupTimeoutMs,
       restartBackoffMs: options.restartBackoffMs,
+      secrets: vllm.apiKey ? [vllm.apiKey] : [],
+      pidFile: options.dataDir ? join(options.dataDir, 'run', `vllm-${pinned}.pid`) : undefined,
     });
   }
   const baseUrl = () => (server ? server.url() : vllm.url!.replace(/\/+$/, '').replace(/\/v1$/, ''));
@@ -60,7 +70,8 @@ export function createVllmEngine(options: VllmEngineOptions): Engine {
   const authorization: Record<string, string> = vllm.apiKey ? { authorization: `Bearer ${vllm.apiKey}` } : {};
 
   async function tokenize(request: GenerationRequest): Promise<number | undefined> {
-    const body = request.kind === 'chat' ? { model: options.modelId, messages: request.messages } : { model: options.modelId, prompt: request.prompt };
+    // Tools are rendered into the prompt by the chat template, so they are counted with it.
+    const body = request.kind === 'chat' ? { model: options.modelId, messages: request.messages, ...toolFields(request) } : { model: options.modelId, prompt: request.prompt };
     const response = await fetch(`${baseUrl()}/tokenize`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...authorization },
@@ -84,10 +95,13 @@ export function createVllmEngine(options: VllmEngineOptions): Engine {
       : undefined,
     countPromptTokens: tokenize,
     async start() {
+      if (server && options.gpus.length > 0) serverEnv.CUDA_VISIBLE_DEVICES = (await gpuIndices(options.gpus, undefined, options.env)).join(',');
       await server?.start();
       if (vllm.maxModelLen === undefined) info.contextLength = (await servedContextLength(baseUrl(), options.modelId, vllm.apiKey).catch(() => undefined)) ?? info.contextLength;
       await monitor.poll();
-      logger.info({ url: baseUrl(), contextLength: info.contextLength, slots: info.slots, gpus: options.gpus }, 'vllm engine ready');
+      // What the KV cache holds decides how many sequences really run at once (see the worker's token budget).
+      info.tokenCapacity = vllm.kvCacheTokens ?? monitor.vllm().kvCacheTokens;
+      logger.info({ url: baseUrl(), contextLength: info.contextLength, slots: info.slots, kvCacheTokens: info.tokenCapacity, gpus: options.gpus }, 'vllm engine ready');
     },
     stats() {
       const gpus = monitor.gpus();

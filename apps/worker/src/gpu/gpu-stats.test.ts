@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseNvidiaSmi } from './nvidia-smi.js';
 import { parseVllmMetrics } from './vllm-metrics.js';
@@ -14,6 +15,18 @@ describe('GPU figures', () => {
     ]);
     expect(parseNvidiaSmi(smi, ['GPU-bbb']).map((gpu) => gpu.index)).toEqual(['1']);
     expect(parseNvidiaSmi('', ['0'])).toEqual([]);
+  });
+
+  const frame = (name: string) => readFileSync(new URL(`../../../../test/fixtures/vllm/${name}`, import.meta.url), 'utf8');
+
+  it('averages KV-cache use over data-parallel engines and reads it once where vLLM emits both names', () => {
+    const metrics = parseVllmMetrics(frame('metrics-0.10-dp2.txt'));
+    expect(metrics.kvCacheUsage).toBeCloseTo(0.65);
+    expect(metrics).toMatchObject({ running: 5, waiting: 1, kvCacheTokens: 2 * 2048 * 16 });
+  });
+
+  it('reads the KV-cache capacity from cache_config_info', () => {
+    expect(parseVllmMetrics(frame('metrics-current.txt'))).toEqual({ kvCacheUsage: 0.125, running: 4, waiting: 0, kvCacheTokens: 10576 * 16 });
   });
 
   it('reads KV-cache use from either vLLM metric name', () => {

@@ -29,5 +29,7 @@ export const usageSchema = z.object({
 });
 export type Usage = z.infer<typeof usageSchema>;
 
-export const finishReasonSchema = z.enum(['stop', 'length', 'tool_calls', 'content_filter']);
-export type FinishReason = z.infer<typeof finishReasonSchema>;
+/** OpenAI's finish reasons; an engine's own (vLLM's `repetition`, say) passes through as itself. */
+export const knownFinishReasons = ['stop', 'length', 'tool_calls', 'content_filter'] as const;
+export const finishReasonSchema = z.union([z.enum(knownFinishReasons), z.string().regex(/^[a-z_]{1,64}$/)]);
+export type FinishReason = (typeof knownFinishReasons)[number] | (string & {});
