@@ -5,7 +5,8 @@ import type { JobClient } from './queue/job-client.js';
 import type { EventLogReader } from './jobs/event-log-reader.js';
 import type { WorkerRegistry } from './worker-registry.js';
 import type { RequestMetrics } from './request-metrics.js';
-import type { SpoolFunctions } from './functions/setup.js';
+import type { LoadFailure } from './functions/loader.js';
+import type { FunctionRegistry } from './functions/registry.js';
 
 /** Everything the routes use, built once by the server (or by a test) and passed down. */
 export interface ApiDeps {
@@ -21,4 +22,13 @@ export interface ApiDeps {
   /** The response cache; absent, every request generates (deps built by hand in tests). */
   cache?: ResponseCache;
   functions: SpoolFunctions;
+}
+
+/** The callable functions: the built-ins and FUNCTIONS_DIR's modules. */
+export interface SpoolFunctions {
+  registry: FunctionRegistry;
+  /** Modules of FUNCTIONS_DIR that were skipped. */
+  loadFailures: LoadFailure[];
+  /** Stops the plugin threads. */
+  close(): Promise<void>;
 }

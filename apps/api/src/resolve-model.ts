@@ -2,7 +2,7 @@ import { findModelSpec, ModelNotFoundError, UnavailableError, type ModelSpec } f
 import type { ApiDeps } from './deps.js';
 
 /** The configured model a request names (by id or alias), with a live worker and its context length. */
-export function resolveModel(deps: ApiDeps, name: string): { spec: ModelSpec; contextLength: number } {
+export function resolveModel(deps: Pick<ApiDeps, 'models' | 'registry'>, name: string): { spec: ModelSpec; contextLength: number } {
   const spec = findModelSpec(deps.models, name);
   if (!spec) throw new ModelNotFoundError(name);
   const contextLength = deps.registry.contextLength(spec.id);

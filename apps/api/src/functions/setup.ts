@@ -1,20 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { GenerationJob } from '@spool/shared';
-import type { ApiDeps } from '../deps.js';
+import type { ApiDeps, SpoolFunctions } from '../deps.js';
 import { resolveModel } from '../resolve-model.js';
 import { jobOutput } from '../respond/job-output.js';
 import { builtInFunctions } from './built-ins.js';
-import { registerPluginModules, type LoadFailure } from './loader.js';
+import { registerPluginModules } from './loader.js';
 import { startPluginHost } from './plugin-host.js';
-import { createFunctionRegistry, type FunctionRegistry } from './registry.js';
-
-export interface SpoolFunctions {
-  registry: FunctionRegistry;
-  /** Modules of FUNCTIONS_DIR that were skipped. */
-  loadFailures: LoadFailure[];
-  /** Stops the plugin threads. */
-  close(): Promise<void>;
-}
+import { createFunctionRegistry } from './registry.js';
 
 /** How long the plugin modules may take to import (on a fresh thread, with TypeScript) before the API starts without them. */
 const PLUGIN_LOAD_TIMEOUT_MS = 60_000;
@@ -23,7 +15,7 @@ const PLUGIN_LOAD_TIMEOUT_MS = 60_000;
  * The API has no tokenizer: a count runs as a job on one of the model's workers, as a completion
  * input with `maxTokens: 0`, which the worker answers with the prompt's token count alone.
  */
-export async function countTokensOnWorker(deps: ApiDeps, model: string, text: string, signal?: AbortSignal): Promise<number> {
+export async function countTokensOnWorker(deps: Pick<ApiDeps, 'config' | 'jobs' | 'models' | 'registry'>, model: string, text: string, signal?: AbortSignal): Promise<number> {
   const { spec } = resolveModel(deps, model);
   const now = Date.now();
   const job: GenerationJob = {
@@ -43,7 +35,7 @@ export async function countTokensOnWorker(deps: ApiDeps, model: string, text: st
 
 /** The registry with the built-ins (run in the API) and FUNCTIONS_DIR's modules (run on plugin threads), for the API's deps. */
 export async function createSpoolFunctions(deps: Omit<ApiDeps, 'functions'>): Promise<SpoolFunctions> {
-  const countTokens = (model: string, text: string) => countTokensOnWorker(deps as ApiDeps, model, text);
+  const countTokens = (model: string, text: string) => countTokensOnWorker(deps, model, text);
   const registry = createFunctionRegistry({
     timeoutMs: deps.config.FUNCTIONS_TIMEOUT_MS,
     maxResultBytes: deps.config.FUNCTIONS_MAX_RESULT_BYTES,
