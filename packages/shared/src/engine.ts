@@ -1,5 +1,9 @@
 import type { ChatMessage } from './openai/chat-completion.js';
 import type { FinishReason, Usage } from './openai/common.js';
+import type { ResponseFormatSpec, ToolChoice, ToolSpec } from './tool-spec.js';
+
+// In a module of their own so that the OpenAI schemas, which translate to them, need not import this one.
+export type { JsonSchema, ResponseFormatSpec, ToolChoice, ToolSpec } from './tool-spec.js';
 
 /** What a model can do and how much of it at once. */
 export interface ModelInfo {
@@ -44,26 +48,6 @@ export interface GenerationRequest {
   /** Constrains a text answer to JSON; absent means free text. */
   responseFormat?: ResponseFormatSpec;
 }
-
-/** A JSON Schema object, as a client sent it. */
-export type JsonSchema = Record<string, unknown>;
-
-/** A function the model may call. */
-export interface ToolSpec {
-  name: string;
-  description?: string;
-  /** JSON Schema of the arguments object. */
-  parameters: JsonSchema;
-}
-
-/**
- * `none`: answer in text; `auto`: the model chooses; `required`: it must call one of the tools;
- * `{name}`: it must call that one. Under `required` and `{name}` the arguments must validate.
- */
-export type ToolChoice = 'none' | 'auto' | 'required' | { name: string };
-
-/** The shape a text answer must take: JSON of any object, or JSON that validates against a schema. */
-export type ResponseFormatSpec = { type: 'json_object' } | { type: 'json_schema'; name: string; schema: JsonSchema };
 
 export type TokenUsage = Usage;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ResponseFormatSpec, ToolChoice, ToolSpec } from '../engine.js';
+import type { ResponseFormatSpec, ToolChoice, ToolSpec } from '../tool-spec.js';
 import { InvalidRequestError } from '../errors.js';
 import { findUnconstrainableKeyword } from '../json-schema-support.js';
 
