@@ -1,4 +1,4 @@
-import { leaveOnAbort } from './leave-on-abort.js';
+import { leaveOnAbort } from './engines/leave-on-abort.js';
 
 /**
  * Admission and dynamic micro-batching. A job starts only when its slots and tokens fit; jobs that

@@ -25,7 +25,7 @@ import {
   type ResponseFormatSpec,
   type ToolSpec,
 } from '@spool/shared';
-import { createGpuMonitor, usedBytes, type GpuMonitor } from '../gpu/gpu-monitor.js';
+import { createGpuMonitor, usedBytes, type GpuMonitor } from './gpu/gpu-monitor.js';
 import { renderChat } from './chat-prompt.js';
 import { callSyntaxOf, createGrammarCache, forcedCallNote, isCallTrigger, newToolCallId, toolModeOf, type CallSyntax } from './llamacpp-tools.js';
 import { evaluationPriorityOf, interactiveFirst } from './interactive-first.js';

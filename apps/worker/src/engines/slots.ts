@@ -1,4 +1,4 @@
-import { leaveOnAbort } from '../leave-on-abort.js';
+import { leaveOnAbort } from './leave-on-abort.js';
 
 /** A counting semaphore: at most `size` holders; waiters leave the line when their signal aborts. */
 export function createSlots(size: number) {

@@ -1,7 +1,7 @@
 import type { Engine, GenerationRequest, Logger, ModelInfo, VllmOptions } from '@spool/shared';
 import { join } from 'node:path';
-import { createGpuMonitor, usedBytes } from '../gpu/gpu-monitor.js';
-import { gpuIndices } from '../gpu/gpu-indices.js';
+import { createGpuMonitor, usedBytes } from './gpu/gpu-monitor.js';
+import { gpuIndices } from './gpu/gpu-indices.js';
 import { EngineLostError } from './engine-lost-error.js';
 import { createOpenAICompatibleEngine } from './openai-compatible.js';
 import { vllmServeArgs } from './vllm-args.js';
