@@ -17,7 +17,7 @@ describe('GPU figures', () => {
     expect(parseNvidiaSmi('', ['0'])).toEqual([]);
   });
 
-  const frame = (name: string) => readFileSync(new URL(`../../../../test/fixtures/vllm/${name}`, import.meta.url), 'utf8');
+  const frame = (name: string) => readFileSync(new URL(`../../../../../test/fixtures/vllm/${name}`, import.meta.url), 'utf8');
 
   it('averages KV-cache use over data-parallel engines and reads it once where vLLM emits both names', () => {
     const metrics = parseVllmMetrics(frame('metrics-0.10-dp2.txt'));
