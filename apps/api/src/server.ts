@@ -12,6 +12,7 @@ import { startMetricsLog } from './metrics-log.js';
 import { createJobChannels } from './queue/job-channel.js';
 import { createJobClient } from './queue/job-client.js';
 import { closeQueueSet } from './queue/queue-set.js';
+import { startQueuedTokensReconcile } from './queue/queued-tokens-reconcile.js';
 import { createSpoolFunctions } from './functions/setup.js';
 import { createRequestMetrics } from './request-metrics.js';
 import { createWorkerRegistry } from './worker-registry.js';
@@ -51,6 +52,7 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   server.keepAliveTimeout = 65_000;
   const stopMetricsLog = startMetricsLog(deps);
+  const stopReconcile = startQueuedTokensReconcile(deps);
   const { port } = server.address() as AddressInfo;
   const host = config.API_HOST === '0.0.0.0' || config.API_HOST === '::' ? '127.0.0.1' : config.API_HOST;
   return {
@@ -58,6 +60,7 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
     deps,
     async close() {
       stopMetricsLog();
+      stopReconcile();
       registry.stop();
       server.closeIdleConnections();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -8,6 +8,7 @@ import {
   SpoolError,
   UnavailableError,
   redisNames,
+  releaseQueuedTokens,
   type Config,
   type Engine,
   type GenerationJob,
@@ -79,8 +80,9 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
       return publisher.flush().then(() => new UnrecoverableError(error.message));
     };
     if (data.eventLog) await publisher.openLog(jobId);
-    // Not awaited: the queued-token counter must not delay the first token.
-    if (attempt === 1) void redis.decrby(names.queuedTokens(data.model), data.reservedTokens).catch(() => undefined);
+    // Not awaited: the queued-token counter must not delay the first token. Every attempt releases
+    // (a no-op once released), so a worker that died before its release leaves nothing counted.
+    void releaseQueuedTokens(redis, names, data.model, jobId).catch(() => undefined);
     if (Date.now() > data.deadlineAt) {
       throw await fail(new UnavailableError('The request waited in the queue longer than allowed.', 'queue_timeout'));
     }

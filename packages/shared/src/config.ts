@@ -50,6 +50,8 @@ export const configSchema = z.object({
   MAX_QUEUED_REQUESTS: positiveInt.default(1024),
   MAX_QUEUED_TOKENS: positiveInt.default(1_000_000),
   MAX_QUEUE_WAIT_MS: positiveInt.default(60_000),
+  // Recomputes the queued-token counters from the queues this often, undoing what a crash left counted.
+  QUEUED_TOKENS_RECONCILE_MS: nonNegativeInt.default(30_000),
   BODY_LIMIT: z.string().default('1mb'),
   ...securitySettings,
   ...jobsSettings,

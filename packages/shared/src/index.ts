@@ -3,6 +3,7 @@ export * from './logger.js';
 export * from './errors.js';
 export * from './engine.js';
 export * from './jobs.js';
+export * from './queued-tokens.js';
 export * from './models.js';
 export * from './async-queue.js';
 export * from './openai/common.js';

@@ -85,7 +85,10 @@ export function redisNames(prefix: string) {
     jobChannel: (jobId: string) => `${prefix}:job:${jobId}`,
     cancelChannel: `${prefix}:cancel`,
     workers: `${prefix}:workers`,
+    /** A model's queued-token counter: the sum of the reservations beside it (see queued-tokens.ts). */
     queuedTokens: (model: string) => `${prefix}:queued-tokens:${model}`,
+    /** Hash of a model's queued jobs: job id to `tokens:sinceMs`. */
+    queuedTokenReservations: (model: string) => `${prefix}:queued-token-reservations:${model}`,
   };
 }
 export type RedisNames = ReturnType<typeof redisNames>;

@@ -1,6 +1,7 @@
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { PRIORITY, redisNames, type Config, type GenerationJob, type GenerationResult } from '@spool/shared';
+import { createQueuedTokens } from '../queue/queued-tokens.js';
 
 /** How a line's generation job ended. */
 export type LineOutcome = { ok: true; result: GenerationResult } | { ok: false; reason: string };
@@ -29,6 +30,7 @@ const SWEEP_MS = 2000;
  */
 export function createLineJobs(redis: Redis, config: Config): LineJobs {
   const names = redisNames(config.REDIS_PREFIX);
+  const tokens = createQueuedTokens(redis, config);
   const queues = new Map<string, { queue: Queue<GenerationJob, GenerationResult>; events: QueueEvents; connection: Redis }>();
   const pending = new Map<string, { model: string; since: number; data: GenerationJob; onSettled: LineJob['onSettled'] }>();
 
@@ -58,15 +60,22 @@ export function createLineJobs(redis: Redis, config: Config): LineJobs {
 
   async function add(model: string, jobs: { jobId: string; data: GenerationJob }[]): Promise<void> {
     const { queue } = await queueOf(model);
-    // Batch lines count against the model's queued tokens like any job; the worker takes them off.
-    await redis.incrby(names.queuedTokens(model), jobs.reduce((sum, job) => sum + job.data.reservedTokens, 0));
-    await queue.addBulk(
-      jobs.map((job) => ({
-        name: 'batch-line',
-        data: job.data,
-        opts: { jobId: job.jobId, priority: PRIORITY.batch, removeOnComplete: { age: 3600 }, removeOnFail: { age: 3600 } },
-      })),
-    );
+    // Batch lines count against the model's queued tokens like any job (never refused: the
+    // coordinator sizes its lines in flight); the worker takes them off. A line BullMQ already
+    // holds (a resumed coordinator adds its lines in flight again) is not counted twice.
+    const reservations = await Promise.all(jobs.map((job) => tokens.reserve(queue, model, job.jobId, job.data.reservedTokens)));
+    try {
+      await queue.addBulk(
+        jobs.map((job) => ({
+          name: 'batch-line',
+          data: job.data,
+          opts: { jobId: job.jobId, priority: PRIORITY.batch, removeOnComplete: { age: 3600 }, removeOnFail: { age: 3600 } },
+        })),
+      );
+    } catch (error) {
+      await tokens.release(model, jobs.filter((_, index) => reservations[index] === 'reserved').map((job) => job.jobId)).catch(() => undefined);
+      throw error;
+    }
   }
 
   async function lookUp(jobId: string, model: string): Promise<void> {
@@ -104,7 +113,7 @@ export function createLineJobs(redis: Redis, config: Config): LineJobs {
           if (!entry) return;
           const job = await Job.fromId((await queueOf(entry.model)).queue, jobId);
           const removed = await job?.remove().then(() => true, () => false);
-          if (removed) await redis.decrby(names.queuedTokens(entry.model), job!.data.reservedTokens);
+          if (removed) await tokens.release(entry.model, [jobId]);
           else await redis.publish(names.cancelChannel, jobId);
         }),
       );

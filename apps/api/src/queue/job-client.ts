@@ -1,4 +1,4 @@
-import { Queue, type Job } from 'bullmq';
+import { Queue, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   createAsyncQueue,
@@ -13,6 +13,7 @@ import {
   type JobEvent,
 } from '@spool/shared';
 import type { JobChannels } from './job-channel.js';
+import { createQueuedTokens } from './queued-tokens.js';
 
 export interface SubmitOptions {
   signal: AbortSignal;
@@ -44,6 +45,7 @@ const WATCHDOG_MS = 3000;
 
 export function createJobClient(redis: Redis, channels: JobChannels, config: Config): JobClient {
   const names = redisNames(config.REDIS_PREFIX);
+  const tokens = createQueuedTokens(redis, config);
   const queues = new Map<string, Queue<GenerationJob, GenerationResult>>();
   const queueOf = (model: string) => {
     let queue = queues.get(model);
@@ -55,20 +57,36 @@ export function createJobClient(redis: Redis, channels: JobChannels, config: Con
   };
   const depth = (model: string) => queueOf(model).getJobCountByTypes('wait', 'prioritized');
 
-  async function admit(job: GenerationJob): Promise<void> {
-    // Both checks in one round trip (auto-pipelined); the token reservation is undone on refusal.
-    const [waiting, queuedTokens] = await Promise.all([depth(job.model), redis.incrby(names.queuedTokens(job.model), job.reservedTokens)]);
-    if (waiting >= config.MAX_QUEUED_REQUESTS || queuedTokens > config.MAX_QUEUED_TOKENS) {
-      await redis.decrby(names.queuedTokens(job.model), job.reservedTokens);
+  /** Reserves the job's tokens and checks the queue's depth; refused (or failed), it keeps no reservation. */
+  async function admit(jobId: string, job: GenerationJob): Promise<void> {
+    // Both checks in one round trip (auto-pipelined); the reservation is undone on refusal.
+    const [depthCheck, reserving] = await Promise.allSettled([depth(job.model), tokens.reserve(queueOf(job.model), job.model, jobId, job.reservedTokens, config.MAX_QUEUED_TOKENS)]);
+    const reserved = reserving.status === 'fulfilled' && reserving.value === 'reserved';
+    const waiting = depthCheck.status === 'fulfilled' ? depthCheck.value : 0;
+    const full = waiting >= config.MAX_QUEUED_REQUESTS || (reserving.status === 'fulfilled' && reserving.value === 'refused');
+    if (reserved && (full || depthCheck.status === 'rejected')) await tokens.release(job.model, [jobId]);
+    if (depthCheck.status === 'rejected') throw depthCheck.reason;
+    if (reserving.status === 'rejected') throw reserving.reason;
+    if (full) {
       const what = waiting >= config.MAX_QUEUED_REQUESTS ? 'The queue' : 'The queued tokens';
       throw new RateLimitError(`${what} of model '${job.model}' is full; retry shortly.`, 1, 'queue_full');
+    }
+  }
+
+  /** Adds an admitted job; an add that fails takes its reservation back, so the counter keeps nothing of it. */
+  async function add(jobId: string, data: GenerationJob, options: JobsOptions): Promise<Job<GenerationJob, GenerationResult>> {
+    try {
+      return await queueOf(data.model).add('generate', data, { ...options, jobId });
+    } catch (error) {
+      await tokens.release(data.model, [jobId]).catch(() => undefined);
+      throw error;
     }
   }
 
   /** Removes a job that has not started; false when a worker holds it. */
   async function removeIfWaiting(job: Job): Promise<boolean> {
     const removed = await job.remove().then(() => true, () => false);
-    if (removed) await redis.decrby(names.queuedTokens(job.data.model), job.data.reservedTokens);
+    if (removed) await tokens.release(job.data.model, [job.id!]);
     return removed;
   }
 
@@ -87,7 +105,7 @@ export function createJobClient(redis: Redis, channels: JobChannels, config: Con
     // Admission and the subscription are independent round trips: run them together. The job is
     // enqueued only after both, so no event can be missed.
     const [admitted, listening] = await Promise.allSettled([
-      admit(data),
+      admit(jobId, data),
       channels.listen(names.jobChannel(jobId), (batch) => {
         for (const event of batch) {
           if (event.type === 'start') started = true;
@@ -98,14 +116,13 @@ export function createJobClient(redis: Redis, channels: JobChannels, config: Con
     ]);
     if (admitted.status === 'rejected' || listening.status === 'rejected') {
       if (listening.status === 'fulfilled') await listening.value();
+      if (admitted.status === 'fulfilled') await tokens.release(data.model, [jobId]).catch(() => undefined);
       throw admitted.status === 'rejected' ? admitted.reason : (listening as PromiseRejectedResult).reason;
     }
     const stopListening = listening.value;
-    const job = await queueOf(data.model).add('generate', data, {
-      jobId,
-      priority: options.priority ?? PRIORITY.interactive,
-      removeOnComplete: { age: 60 },
-      removeOnFail: { age: 600 },
+    const job = await add(jobId, data, { priority: options.priority ?? PRIORITY.interactive, removeOnComplete: { age: 60 }, removeOnFail: { age: 600 } }).catch(async (error: unknown) => {
+      await stopListening();
+      throw error;
     });
     const queueTimer = setTimeout(async () => {
       if (!started && (await removeIfWaiting(job))) {
@@ -138,8 +155,8 @@ export function createJobClient(redis: Redis, channels: JobChannels, config: Con
   return {
     submit,
     async enqueue(jobId, data, priority) {
-      await admit(data);
-      await queueOf(data.model).add('generate', data, { jobId, priority, removeOnComplete: true, removeOnFail: true });
+      await admit(jobId, data);
+      await add(jobId, data, { priority, removeOnComplete: true, removeOnFail: true });
     },
     async cancel(model, jobId) {
       const job = await queueOf(model).getJob(jobId);
