@@ -10,6 +10,7 @@ export * from './openai/common.js';
 export * from './openai/chat-completion.js';
 export * from './openai/tools.js';
 export * from './json-schema-support.js';
+export * from './regex-subset.js';
 export * from './openai/completion.js';
 export * from './openai/model.js';
 export * from './principal.js';

@@ -4,6 +4,8 @@
  * grammar builder accepts exactly this subset, so a request that passes here always compiles there.
  */
 
+import { parseRegexSubset, UnsupportedPatternError } from './regex-subset.js';
+
 /** Keywords that only describe: accepted anywhere, ignored by the decoder. */
 const ANNOTATIONS = new Set(['title', 'description', 'default', 'examples', '$schema', '$id', '$comment', 'deprecated', 'readOnly', 'writeOnly']);
 
@@ -12,7 +14,7 @@ const ENFORCED = new Set([
   'type', 'enum', 'const', 'anyOf', 'oneOf', '$ref', '$defs', 'definitions',
   'properties', 'required', 'additionalProperties',
   'items', 'minItems', 'maxItems',
-  'minLength', 'maxLength',
+  'minLength', 'maxLength', 'pattern', 'format',
   'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum',
 ]);
 
@@ -27,8 +29,17 @@ export interface UnconstrainableKeyword {
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isCount = (value: unknown) => Number.isInteger(value) && (value as number) >= 0;
-/** Integer bounds only: a fractional bound on a number would need a decimal-comparison grammar. */
-const isBound = (value: unknown) => Number.isSafeInteger(value);
+/** Bounds the grammar can spell: plain decimals (no exponent) of at most 15 integer digits. */
+const isBound = (value: unknown) => typeof value === 'number' && Math.abs(value) <= MAX_BOUND && !/e/i.test(String(value));
+const MAX_BOUND = 999_999_999_999_999;
+
+/**
+ * String formats the decoder enforces. Every other `format` is an annotation, as JSON Schema 2020-12
+ * treats formats by default: accepted, not enforced.
+ */
+export const ENFORCED_FORMATS = ['email', 'uri', 'url', 'uuid', 'date-time', 'date', 'time'] as const;
+export type EnforcedFormat = (typeof ENFORCED_FORMATS)[number];
+export const isEnforcedFormat = (format: unknown): format is EnforcedFormat => (ENFORCED_FORMATS as readonly unknown[]).includes(format);
 
 /** Resolves a local `$ref` (`#/$defs/x` or `#/definitions/x`) against the root schema. */
 export function resolveLocalRef(root: Record<string, unknown>, ref: string): Record<string, unknown> | undefined {
@@ -68,6 +79,22 @@ function walk(node: unknown, root: Record<string, unknown>, path: string): Uncon
       case 'enum':
         if (!Array.isArray(value) || value.length === 0) return fail(keyword, "'enum' must be a non-empty array");
         break;
+      case 'const':
+        // Any JSON value: the grammar writes it literally.
+        break;
+      case 'format':
+        if (typeof value !== 'string') return fail(keyword, "'format' must be a string");
+        if (isEnforcedFormat(value) && ('minLength' in node || 'maxLength' in node || 'pattern' in node)) {
+          return fail(keyword, `'format: ${value}' cannot be enforced together with 'minLength', 'maxLength' or 'pattern'`);
+        }
+        break;
+      case 'pattern': {
+        if (typeof value !== 'string') return fail(keyword, "'pattern' must be a string");
+        if ('minLength' in node || 'maxLength' in node) return fail(keyword, "'pattern' cannot be enforced together with 'minLength' or 'maxLength'");
+        const problem = patternProblem(value);
+        if (problem) return fail(keyword, problem);
+        break;
+      }
       case 'anyOf':
       case 'oneOf': {
         if (!Array.isArray(value) || value.length === 0) return fail(keyword, `'${keyword}' must be a non-empty array of schemas`);
@@ -110,10 +137,7 @@ function walk(node: unknown, root: Record<string, unknown>, path: string): Uncon
         break;
       default:
         // minimum, maximum, exclusiveMinimum, exclusiveMaximum
-        if (!isBound(value)) return fail(keyword, `only integer values of '${keyword}' can be enforced`);
-        if (keyword.startsWith('exclusive') && typesOf(node).includes('number')) {
-          return fail(keyword, `'${keyword}' is supported on integers only`);
-        }
+        if (!isBound(value)) return fail(keyword, `'${keyword}' must be a number of at most 15 integer digits, written without an exponent`);
     }
   }
   if (isCount(node.minLength) && isCount(node.maxLength) && (node.minLength as number) > (node.maxLength as number)) {
@@ -122,9 +146,33 @@ function walk(node: unknown, root: Record<string, unknown>, path: string): Uncon
   if (isCount(node.minItems) && isCount(node.maxItems) && (node.minItems as number) > (node.maxItems as number)) {
     return fail('minItems', "'minItems' is greater than 'maxItems'");
   }
-  const [low, high] = integerBounds(node);
-  if (low !== undefined && high !== undefined && low > high) return fail('minimum', 'the numeric range is empty');
+  if (numericRangeIsEmpty(node)) return fail('minimum', 'the numeric range is empty');
   return undefined;
+}
+
+/** Why a pattern cannot be enforced, or undefined when it can. */
+function patternProblem(pattern: string): string | undefined {
+  try {
+    new RegExp(pattern, 'u');
+  } catch {
+    return 'it is not a valid regular expression';
+  }
+  try {
+    parseRegexSubset(pattern);
+    return undefined;
+  } catch (error) {
+    if (error instanceof UnsupportedPatternError) return `${error.message} in a pattern`;
+    throw error;
+  }
+}
+
+function numericRangeIsEmpty(node: Record<string, unknown>): boolean {
+  const { low, high } = numericBounds(node);
+  if (!low || !high) return false;
+  const types = typesOf(node);
+  if (types.includes('number')) return low.value > high.value || (low.value === high.value && (low.exclusive || high.exclusive));
+  const [lowInteger, highInteger] = integerBounds(node);
+  return lowInteger! > highInteger!;
 }
 
 /** The JSON types a schema node names (all of them when it names none). */
@@ -134,10 +182,31 @@ export function typesOf(node: Record<string, unknown>): string[] {
   return [...JSON_TYPES];
 }
 
-/** Inclusive integer bounds of a node, folding in the exclusive ones. */
-export function integerBounds(node: Record<string, unknown>): [number | undefined, number | undefined] {
+/** A numeric bound: the value, and whether the value itself is excluded. */
+export interface NumericBound {
+  value: number;
+  exclusive: boolean;
+}
+
+/** The tightest lower and upper bound of a node (`minimum` and `exclusiveMinimum` folded into one). */
+export function numericBounds(node: Record<string, unknown>): { low?: NumericBound; high?: NumericBound } {
   const num = (value: unknown) => (typeof value === 'number' ? value : undefined);
-  const lows = [num(node.minimum), num(node.exclusiveMinimum) === undefined ? undefined : num(node.exclusiveMinimum)! + 1].filter((v) => v !== undefined);
-  const highs = [num(node.maximum), num(node.exclusiveMaximum) === undefined ? undefined : num(node.exclusiveMaximum)! - 1].filter((v) => v !== undefined);
-  return [lows.length ? Math.max(...lows) : undefined, highs.length ? Math.min(...highs) : undefined];
+  const tighter = (inclusive: number | undefined, exclusive: number | undefined, lower: boolean): NumericBound | undefined => {
+    if (exclusive === undefined) return inclusive === undefined ? undefined : { value: inclusive, exclusive: false };
+    if (inclusive === undefined) return { value: exclusive, exclusive: true };
+    const exclusiveWins = lower ? exclusive >= inclusive : exclusive <= inclusive;
+    return exclusiveWins ? { value: exclusive, exclusive: true } : { value: inclusive, exclusive: false };
+  };
+  const low = tighter(num(node.minimum), num(node.exclusiveMinimum), true);
+  const high = tighter(num(node.maximum), num(node.exclusiveMaximum), false);
+  return { ...(low ? { low } : {}), ...(high ? { high } : {}) };
+}
+
+/** Inclusive integer bounds of a node, folding in the exclusive and fractional ones. */
+export function integerBounds(node: Record<string, unknown>): [number | undefined, number | undefined] {
+  const { low, high } = numericBounds(node);
+  return [
+    low === undefined ? undefined : low.exclusive ? Math.floor(low.value) + 1 : Math.ceil(low.value),
+    high === undefined ? undefined : high.exclusive ? Math.ceil(high.value) - 1 : Math.floor(high.value),
+  ];
 }

@@ -1,9 +1,11 @@
-import { findUnconstrainableKeyword, integerBounds, resolveLocalRef, typesOf, type JsonSchema } from '@spool/shared';
+import { findUnconstrainableKeyword, integerBounds, isEnforcedFormat, numericBounds, parseRegexSubset, resolveLocalRef, typesOf, type JsonSchema } from '@spool/shared';
+import { decimalRange, integerRange, MAX_INTEGER } from './numeric-grammar.js';
+import { formatGrammar, patternGrammar } from './string-grammar.js';
 
 /**
  * JSON Schema → GBNF for llama.cpp's grammar sampler. node-llama-cpp's own JSON-schema grammar makes
  * every property required and has no numeric ranges, so Spool builds its own: optional properties,
- * `enum`/`const`, string lengths, integer ranges, array lengths, unions and local `$ref`s. It accepts
+ * `enum`/`const`, string lengths, formats and patterns, numeric ranges, array lengths, unions and local `$ref`s. It accepts
  * exactly the subset `findUnconstrainableKeyword` (shared with the API) lets through.
  *
  * Some outputs the schema allows are never produced (no extra properties, no exponents under a range,
@@ -110,6 +112,12 @@ class GrammarBuilder {
   }
 
   private string(schema: Record<string, unknown>): string {
+    if (isEnforcedFormat(schema.format)) {
+      return this.rule(`"\\"" ${formatGrammar(schema.format)} "\\""`, `format-${schema.format}`);
+    }
+    if (typeof schema.pattern === 'string') {
+      return this.rule(`"\\"" ${patternGrammar(parseRegexSubset(schema.pattern), `(${this.primitive('char')})`)} "\\""`, 'pattern');
+    }
     const min = (schema.minLength as number | undefined) ?? 0;
     const max = schema.maxLength as number | undefined;
     if (min === 0 && max === undefined) return this.primitive('string');
@@ -124,16 +132,9 @@ class GrammarBuilder {
   }
 
   private number(schema: Record<string, unknown>): string {
-    const [low, high] = integerBounds(schema);
-    if (low === undefined && high === undefined) return this.primitive('number');
-    const lo = low ?? -MAX_INTEGER;
-    const hi = high ?? MAX_INTEGER;
-    // "k.f" lies in [k, k+1) and "-k.f" in (-k-1, -k]: each integer part k whose whole span fits.
-    const fraction = '"." [0-9]{1,6}';
-    const alternatives = [integerRange(lo, hi)];
-    if (Math.max(lo, 0) <= hi - 1) alternatives.push(`(${naturalRange(Math.max(lo, 0), hi - 1)}) ${fraction}`);
-    if (Math.max(-hi, 0) <= -lo - 1) alternatives.push(`"-" (${naturalRange(Math.max(-hi, 0), -lo - 1)}) ${fraction}`);
-    return this.rule(alternatives.map((alternative) => `(${alternative})`).join(' | '), 'num');
+    const { low, high } = numericBounds(schema);
+    if (!low && !high) return this.primitive('number');
+    return this.rule(decimalRange(low, high), 'num');
   }
 
   private object(schema: Record<string, unknown>): string {
@@ -178,43 +179,6 @@ class GrammarBuilder {
   render(rootExpression: string): string {
     return [`root ::= ${rootExpression}`, ...[...this.rules].map(([name, body]) => `${name} ::= ${body}`)].join('\n');
   }
-}
-
-/** Integers beyond 15 digits lose precision in JSON parsers; an unbounded side stops there. */
-const MAX_INTEGER = 999_999_999_999_999;
-
-/** GBNF for the decimal digits of every natural number in [low, high] (0 ≤ low ≤ high), no sign. */
-export function naturalRange(low: number, high: number): string {
-  const alternatives: string[] = [];
-  for (let digits = String(low).length; digits <= String(high).length; digits += 1) {
-    const from = Math.max(low, digits === 1 ? 0 : 10 ** (digits - 1));
-    const to = Math.min(high, 10 ** digits - 1);
-    if (from <= to) alternatives.push(sameLengthRange(String(from), String(to)));
-  }
-  return alternatives.map((alternative) => `(${alternative})`).join(' | ');
-}
-
-/** Digit strings of one length between `low` and `high`, as a GBNF expression. */
-function sameLengthRange(low: string, high: string): string {
-  if (low.length === 0) return '""';
-  if (low === high) return gbnfLiteral(low);
-  const rest = low.length - 1;
-  const anyRest = rest === 0 ? '' : ` [0-9]{${rest}}`;
-  if (/^0*$/.test(low.slice(1)) && /^9*$/.test(high.slice(1))) return `[${low[0]}-${high[0]}]${anyRest}`;
-  const [a, b] = [Number(low[0]), Number(high[0])];
-  if (a === b) return `${gbnfLiteral(low[0]!)} (${sameLengthRange(low.slice(1), high.slice(1))})`;
-  const parts = [`${gbnfLiteral(low[0]!)} (${sameLengthRange(low.slice(1), '9'.repeat(rest))})`];
-  if (a + 1 <= b - 1) parts.push(`[${a + 1}-${b - 1}]${anyRest}`);
-  parts.push(`${gbnfLiteral(high[0]!)} (${sameLengthRange('0'.repeat(rest), high.slice(1))})`);
-  return parts.map((part) => `(${part})`).join(' | ');
-}
-
-/** GBNF for the JSON integers in [low, high]. */
-export function integerRange(low: number, high: number): string {
-  const alternatives: string[] = [];
-  if (high >= 0) alternatives.push(naturalRange(Math.max(low, 0), high));
-  if (low < 0) alternatives.push(`"-" (${naturalRange(Math.max(-high, 1), -low)})`);
-  return alternatives.map((alternative) => `(${alternative})`).join(' | ');
 }
 
 /** GBNF of the JSON text a schema admits; throws on a schema outside the supported subset. */

@@ -15,9 +15,14 @@ export function toolModeOf(request: GenerationRequest): ToolMode {
   return { kind: 'forced', candidates: tools.filter((tool) => tool.name === choice.name) };
 }
 
-/** A system message naming the function(s) a forced call chooses from, with their argument schemas. */
+/**
+ * A system message naming the function(s) a forced call chooses from and their arguments' names.
+ * The grammar writes the call and holds the arguments to their schema, so the prompt needs no schema:
+ * on a small context (the embedded default has 512 tokens) the schema alone could fill it.
+ */
 export function forcedCallNote(candidates: ToolSpec[]): ChatMessage {
-  const lines = candidates.map((tool) => `${tool.name}${tool.description ? ` (${tool.description})` : ''}: arguments ${JSON.stringify(tool.parameters)}`);
+  const argumentNames = (tool: ToolSpec) => Object.keys((tool.parameters.properties as Record<string, unknown> | undefined) ?? {}).join(', ') || 'none';
+  const lines = candidates.map((tool) => `${tool.name}${tool.description ? ` (${tool.description})` : ''}: arguments ${argumentNames(tool)}`);
   return { role: 'system', content: `Answer with a call of ${candidates.length === 1 ? 'this function' : 'one of these functions'}.\n${lines.join('\n')}` };
 }
 
