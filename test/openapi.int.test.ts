@@ -1,6 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@spool/api';
+import { routeAccess } from '../apps/api/src/auth/route-scopes.js';
 import { describedMounts } from '../apps/api/src/openapi/registry.js';
 import { servedRoutes } from '../apps/api/src/openapi/served-routes.js';
 import { startSpool, type Spool } from './helpers/spool-harness.js';
@@ -56,5 +57,17 @@ describe('/openapi.json', () => {
     expect(chat.responses['400']).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
     expect(chat.security).toEqual([{ bearerAuth: ['generate'] }]);
     expect(document.paths['/health']!.get!.security).toBeUndefined();
+  });
+
+  it('takes the bearer scope of every operation from the table the auth middleware enforces (test/security.int.test.ts checks the enforcing)', () => {
+    for (const [path, item] of Object.entries(document.paths)) {
+      const access = routeAccess(path);
+      for (const operation of Object.values(item)) {
+        expect(operation.security, path).toEqual(access.public ? undefined : [{ bearerAuth: access.scope ? [access.scope] : [] }]);
+      }
+    }
+    expect(document.paths['/metrics']!.get!.security).toEqual([{ bearerAuth: ['admin'] }]);
+    expect(document.paths['/dashboard/data']!.get!.security).toEqual([{ bearerAuth: ['admin'] }]);
+    expect(document.paths['/dashboard']!.get!.security).toBeUndefined();
   });
 });

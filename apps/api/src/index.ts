@@ -3,5 +3,4 @@ export { startApi, type RunningApi } from './server.js';
 export type { ApiDeps } from './deps.js';
 export { mintToken, type TokenRequest } from './auth/mint-token.js';
 export { checkAuthConfig } from './middleware/security.js';
-export { ADMIN_PATH_PREFIXES } from './routes/admin.js';
 export { describeRoute, describeMount } from './openapi/registry.js';

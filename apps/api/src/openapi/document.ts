@@ -1,5 +1,6 @@
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from 'zod-openapi';
 import { errorResponseSchema } from '@spool/shared';
+import { routeAccess } from '../auth/route-scopes.js';
 import { describedRoutes, type ResponseDescription, type RouteDescription } from './registry.js';
 
 const errorBody = errorResponseSchema.meta({ id: 'Error', description: 'The OpenAI error shape.' });
@@ -25,19 +26,22 @@ function response(success: ResponseDescription): ZodOpenApiResponseObject {
 }
 
 function operation(route: RouteDescription): ZodOpenApiOperationObject {
-  const errors = new Set([...(route.errors ?? []), ...(route.scope ? [401, 403] : []), 500]);
+  // What a route needs comes from the table the auth middleware enforces, never from the description.
+  const access = routeAccess(route.path);
+  const scope = access.public ? null : access.scope;
+  const errors = new Set([...(route.errors ?? []), ...(access.public ? [] : [401]), ...(scope ? [403] : []), 500]);
   const responses: Record<string, ZodOpenApiResponseObject> = {};
   for (const [status, success] of Object.entries(route.responses)) responses[status] = response(success);
   for (const status of [...errors].sort()) {
     responses[String(status)] = { description: ERROR_MEANINGS[status] ?? 'An error.', content: { 'application/json': { schema: errorBody } } };
   }
-  const scopeNote = route.scope ? `\n\nNeeds a bearer token with the \`${route.scope}\` scope.` : '';
+  const scopeNote = access.public ? '' : scope ? `\n\nNeeds a bearer token with the \`${scope}\` scope.` : '\n\nNeeds a valid bearer token.';
   return {
     operationId: `${route.method}${route.path.replace(/\{(\w+)\}/g, 'By_$1').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
     summary: route.summary,
     description: (route.description ?? '') + scopeNote || undefined,
     tags: route.tags,
-    ...(route.scope ? { security: [{ bearerAuth: [route.scope] }] } : {}),
+    ...(access.public ? {} : { security: [{ bearerAuth: scope ? [scope] : [] }] }),
     ...(route.request?.params || route.request?.query
       ? {
           requestParams: {

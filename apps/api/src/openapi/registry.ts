@@ -1,5 +1,4 @@
 import type { ZodObject, ZodType } from 'zod';
-import type { Scope } from '@spool/shared';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -23,8 +22,6 @@ export interface RouteDescription {
   summary: string;
   description?: string;
   tags: string[];
-  /** The scope a bearer token needs; null for a public route. */
-  scope: Scope | null;
   request?: { body?: ZodType; params?: ZodObject; query?: ZodObject };
   /** Success responses by status. */
   responses: Record<number, ResponseDescription>;
@@ -37,7 +34,6 @@ export interface MountDescription {
   path: string;
   summary: string;
   tags: string[];
-  scope: Scope | null;
 }
 
 const routes = new Map<string, RouteDescription>();
@@ -60,7 +56,6 @@ export function describedRoutes(): RouteDescription[] {
       path: mount.path,
       summary: mount.summary,
       tags: mount.tags,
-      scope: mount.scope,
       responses: { 200: { description: 'An HTML page.', mediaType: 'text/html' } },
     }),
   );

@@ -7,9 +7,6 @@ import { createQueueBoard } from '../admin/queue-board.js';
 import { describeMount, describeRoute } from '../openapi/registry.js';
 import { queueSetOf } from '../queue/queue-set.js';
 
-/** Path prefixes of the admin router, for the scope map: everything under them needs `admin`. */
-export const ADMIN_PATH_PREFIXES = ['/dashboard', '/admin'] as const;
-
 const staticDir = fileURLToPath(new URL('../../static/dashboard/', import.meta.url));
 const nullableNumber = z.number().nullable();
 const dashboardDataSchema = z
@@ -50,7 +47,6 @@ describeRoute({
   summary: 'Live dashboard',
   description: 'An HTML page that polls `/dashboard/data` every second.',
   tags: ['Operations'],
-  scope: 'admin',
   responses: { 200: { description: 'An HTML page.', mediaType: 'text/html' } },
 });
 describeRoute({
@@ -58,13 +54,12 @@ describeRoute({
   path: '/dashboard/data',
   summary: 'The numbers behind the dashboard',
   tags: ['Operations'],
-  scope: 'admin',
   responses: { 200: { description: 'Rates, latencies, cache, queues, workers, batches, errors and the 10-minute series.', json: dashboardDataSchema } },
   errors: [503],
 });
-describeMount({ path: '/admin/queues', summary: 'BullMQ board (queues and jobs)', tags: ['Operations'], scope: 'admin' });
+describeMount({ path: '/admin/queues', summary: 'BullMQ board (queues and jobs)', tags: ['Operations'] });
 
-/** The operator's pages, under ADMIN_PATH_PREFIXES: the live dashboard and the BullMQ board. */
+/** The operator's pages: the live dashboard and the BullMQ board (what each needs: auth/route-scopes.ts). */
 export function adminRouter(deps: ApiDeps): Router {
   return Router()
     .get('/dashboard', (_req, res) => {

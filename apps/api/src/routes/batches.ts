@@ -23,7 +23,7 @@ const listQuery = z.object({ after: z.string().optional(), limit: z.coerce.numbe
 const batchId = (req: Request) => String(req.params.id);
 
 const batchParams = z.object({ id: z.string().meta({ description: 'The batch id (`batch_…`).' }) });
-const batchRoute = { tags: ['Batches'], scope: 'batch' as const };
+const batchRoute = { tags: ['Batches'] };
 const batchResponse = { 200: { description: 'The batch.', json: batchObjectSchema } };
 describeRoute({
   ...batchRoute,

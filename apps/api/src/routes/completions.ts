@@ -11,7 +11,6 @@ describeRoute({
   summary: 'Create a legacy text completion',
   description: 'OpenAI-compatible. With `stream: true` the answer is a server-sent event stream of `text_completion` chunks ending with `data: [DONE]`.',
   tags: ['Completions'],
-  scope: 'generate',
   request: { body: completionRequestSchema },
   responses: { 200: { description: 'The completion (or, when streamed, `text/event-stream`).', json: completionSchema } },
   errors: [400, 404, 413, 429, 503],

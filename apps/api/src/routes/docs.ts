@@ -17,7 +17,6 @@ describeRoute({
   summary: 'This OpenAPI 3.1 description',
   description: 'Generated at start-up from the zod schemas the routes validate with.',
   tags: ['Documentation'],
-  scope: null,
   responses: { 200: { description: 'The OpenAPI document.', mediaType: 'application/json' } },
 });
 describeRoute({
@@ -26,7 +25,6 @@ describeRoute({
   summary: 'Interactive API documentation',
   description: 'Swagger UI, served from the swagger-ui-dist package (works offline). "Authorize" takes a bearer token for "Try it out".',
   tags: ['Documentation'],
-  scope: null,
   responses: { 200: { description: 'An HTML page.', mediaType: 'text/html' } },
 });
 

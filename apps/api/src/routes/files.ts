@@ -19,7 +19,7 @@ const listQuery = z.object({
 const fileId = (req: Request) => String(req.params.id);
 
 const fileParams = z.object({ id: z.string().meta({ description: 'The file id (`file-…`).' }) });
-const fileRoute = { tags: ['Files'], scope: 'batch' as const };
+const fileRoute = { tags: ['Files'] };
 describeRoute({
   ...fileRoute,
   method: 'post',

@@ -16,7 +16,6 @@ describeRoute({
   path: '/v1/functions',
   summary: 'List the server-side functions, in OpenAI tool format',
   tags: ['Functions'],
-  scope: 'functions',
   responses: { 200: { description: 'The registry.', json: z.object({ object: z.literal('list'), data: z.array(toolSchema) }) } },
 });
 describeRoute({
@@ -25,7 +24,6 @@ describeRoute({
   summary: 'Call a server-side function with a JSON object of arguments',
   description: 'The arguments are validated against the function\'s JSON Schema; 504 when the handler runs over its time limit.',
   tags: ['Functions'],
-  scope: 'functions',
   request: {
     params: z.object({ name: z.string().meta({ description: 'The function name.' }) }),
     body: z.record(z.string(), z.unknown()).meta({ description: 'The arguments object.' }),

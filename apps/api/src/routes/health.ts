@@ -8,7 +8,6 @@ describeRoute({
   path: '/health',
   summary: 'Liveness: the API process answers',
   tags: ['Operations'],
-  scope: null,
   responses: { 200: { description: 'Alive.', json: z.object({ status: z.literal('ok') }) } },
 });
 const readiness = z.object({ status: z.enum(['ready', 'not_ready']), redis: z.boolean(), models: z.record(z.string(), z.boolean()) });
@@ -17,7 +16,6 @@ describeRoute({
   path: '/ready',
   summary: 'Readiness: Redis answers and every model has a live worker',
   tags: ['Operations'],
-  scope: null,
   responses: { 200: { description: 'Ready.', json: readiness }, 503: { description: 'Not ready; the body says what is missing.', json: readiness } },
 });
 

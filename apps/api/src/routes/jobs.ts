@@ -19,13 +19,12 @@ describeRoute({
   path: '/v1/jobs',
   summary: "List the caller's async jobs, newest first",
   tags: ['Jobs'],
-  scope: 'generate',
   request: { query: listQuery },
   responses: { 200: { description: 'A page of jobs.', json: asyncJobListSchema } },
   errors: [400],
 });
 /** What the two routes on one job share: they answer with the job object, or 404. */
-const oneJobRoute = { tags: ['Jobs'], scope: 'generate' as const, request: { params: jobParams }, responses: jobResponse, errors: [404] };
+const oneJobRoute = { tags: ['Jobs'], request: { params: jobParams }, responses: jobResponse, errors: [404] };
 describeRoute({ ...oneJobRoute, method: 'get', path: '/v1/jobs/{id}', summary: 'Poll an async job' });
 describeRoute({ ...oneJobRoute, method: 'post', path: '/v1/jobs/{id}/cancel', summary: 'Cancel an async job (a running generation is aborted)' });
 describeRoute({
@@ -34,7 +33,6 @@ describeRoute({
   summary: "Stream a job's events, resumable with Last-Event-ID or ?starting_after=N",
   description: 'Server-sent events: the chunks a stream would give, each with `id: <sequence_number>`; replays and closes once the job has ended.',
   tags: ['Jobs'],
-  scope: 'generate',
   request: { params: jobParams, query: z.object({ starting_after: z.coerce.number().int().min(-1).optional() }) },
   responses: { 200: { description: '`text/event-stream` of chunks.', mediaType: 'text/event-stream' } },
   errors: [400, 404],

@@ -9,7 +9,6 @@ describeRoute({
   summary: 'Prometheus metrics',
   description: 'Requests, latencies, tokens, cache, queues, workers, errors and batches in the Prometheus text format. See docs/observability.md.',
   tags: ['Operations'],
-  scope: null,
   responses: { 200: { description: 'Prometheus text exposition format 0.0.4.', mediaType: 'text/plain' } },
 });
 

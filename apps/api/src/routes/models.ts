@@ -11,7 +11,6 @@ describeRoute({
   path: '/v1/models',
   summary: 'List the models that have a live worker',
   tags: ['Models'],
-  scope: 'generate',
   responses: { 200: { description: 'The served models.', json: modelListSchema } },
 });
 describeRoute({
@@ -19,7 +18,6 @@ describeRoute({
   path: '/v1/models/{id}',
   summary: 'Retrieve a model by id or alias',
   tags: ['Models'],
-  scope: 'generate',
   request: { params: z.object({ id: z.string().meta({ description: 'A model id or alias; may contain slashes.' }) }) },
   responses: { 200: { description: 'The model.', json: modelObjectSchema } },
   errors: [404, 503],
