@@ -2,19 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { redisNames, type JobEvent } from '@spool/shared';
 import { createEventPublisher } from './event-publisher.js';
 
-/** Records what a Redis pipeline would publish; no network. */
+/** Records what a Redis pipeline would publish (through the fenced write); no network. */
 function recordingRedis() {
   const messages: { channel: string; events: JobEvent[]; at: number }[] = [];
   const redis = {
+    defineCommand: () => undefined,
     pipeline() {
       const batch: { channel: string; events: JobEvent[] }[] = [];
       return {
-        publish(channel: string, message: string) {
+        spoolFencedWrite(_lock: string, channel: string, _log: string, _record: string, _token: string, message: string) {
           batch.push({ channel, events: JSON.parse(message) as JobEvent[] });
         },
         async exec() {
           for (const item of batch) messages.push({ ...item, at: Date.now() });
-          return [];
+          return batch.map(() => [null, 1]);
         },
       };
     },

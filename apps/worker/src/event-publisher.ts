@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { asyncJobKeys, eventLogEntryId, eventLogSequence, type JobEvent, type RedisNames } from '@spool/shared';
+import { defineFencedWrite, queueFencedWrite } from './fenced-write.js';
 
 type Unnumbered = JobEvent extends infer E ? (E extends JobEvent ? Omit<E, 'seq' | 'attempt'> : never) : never;
 
@@ -15,6 +16,12 @@ export interface EventPublisher {
    * log's last entry (a re-run after a worker died continues the same log).
    */
   openLog(jobId: string): Promise<void>;
+  /**
+   * From now on the job's events go out only while BullMQ's lock of the job (`lockKey`) holds this
+   * attempt's `token`. Once a write is refused the job's later events are dropped and `onStale` is
+   * called: the attempt lost its lock and another worker may own the job.
+   */
+  fence(jobId: string, lockKey: string, token: string): void;
 }
 
 /** For jobs nobody listens to (`GenerationJob.silent`): every call does nothing. */
@@ -23,6 +30,7 @@ export const SILENT_PUBLISHER: EventPublisher = {
   flush: () => Promise.resolve(),
   forget: () => undefined,
   openLog: () => Promise.resolve(),
+  fence: () => undefined,
 };
 
 export interface EventLogOptions {
@@ -34,6 +42,8 @@ export interface EventPublisherOptions {
   /** How long later text deltas of a job may be merged into one message. */
   coalesceMs: number;
   log?: EventLogOptions;
+  /** Called once for a job whose write was refused because its attempt no longer holds the job's lock. */
+  onStale?: (jobId: string) => void;
 }
 
 /**
@@ -49,6 +59,10 @@ export function createEventPublisher(redis: Redis, names: RedisNames, options: E
   /** Next log sequence number of each job whose log is open. */
   const logged = new Map<string, number>();
   const keys = asyncJobKeys(names.prefix);
+  const fences = new Map<string, { lockKey: string; token: string }>();
+  /** Jobs whose attempt here lost its lock: nothing more of theirs is sent. */
+  const stale = new Set<string>();
+  defineFencedWrite(redis);
   let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   let timerAt = Infinity;
   let inFlight: Promise<unknown> = Promise.resolve();
@@ -63,20 +77,34 @@ export function createEventPublisher(redis: Redis, names: RedisNames, options: E
     cancelTimer();
     if (pending.size === 0) return inFlight.then(() => undefined);
     const pipeline = redis.pipeline();
+    const sent: string[] = [];
     for (const [jobId, events] of pending) {
-      pipeline.publish(names.jobChannel(jobId), JSON.stringify(events));
+      if (stale.has(jobId)) continue;
+      const fence = fences.get(jobId);
       const next = logged.get(jobId);
-      if (next === undefined || !log) continue;
-      events.forEach((event, index) => {
-        // Explicit ids make a write from a second, stale worker fail instead of interleaving.
-        pipeline.xadd(keys.eventLog(jobId), 'MAXLEN', '~', log.maxEvents, eventLogEntryId(next + index), 'event', JSON.stringify(event));
+      const logThis = next !== undefined && log;
+      queueFencedWrite(pipeline, {
+        lockKey: fence?.lockKey ?? names.jobChannel(jobId),
+        token: fence?.token ?? '',
+        channel: names.jobChannel(jobId),
+        message: JSON.stringify(events),
+        // Explicit ids: the log reads as one numbered sequence across a job's attempts.
+        ...(logThis
+          ? { log: { key: keys.eventLog(jobId), recordKey: keys.record(jobId), maxEvents: log.maxEvents, retentionS: log.retentionS, entries: events.map((event, index) => [eventLogEntryId(next + index), JSON.stringify(event)] as [string, string]) } }
+          : {}),
       });
-      logged.set(jobId, next + events.length);
-      pipeline.expire(keys.eventLog(jobId), log.retentionS);
-      pipeline.expire(keys.record(jobId), log.retentionS);
+      if (logThis) logged.set(jobId, next + events.length);
+      sent.push(jobId);
     }
     pending.clear();
-    inFlight = pipeline.exec();
+    inFlight = pipeline.exec().then((replies) => {
+      replies?.forEach(([error, written], index) => {
+        const jobId = sent[index]!;
+        if (error || written !== 0 || stale.has(jobId)) return;
+        stale.add(jobId);
+        options.onStale?.(jobId);
+      });
+    });
     return inFlight.then(() => undefined);
   }
 
@@ -90,6 +118,7 @@ export function createEventPublisher(redis: Redis, names: RedisNames, options: E
 
   return {
     publish(jobId, attempt, event) {
+      if (stale.has(jobId)) return;
       const queued = pending.get(jobId) ?? [];
       const last = queued.at(-1);
       if (event.type === 'text-delta' && last?.type === 'text-delta' && last.choice === event.choice) {
@@ -110,6 +139,11 @@ export function createEventPublisher(redis: Redis, names: RedisNames, options: E
       sequence.delete(jobId);
       sentText.delete(jobId);
       logged.delete(jobId);
+      fences.delete(jobId);
+      stale.delete(jobId);
+    },
+    fence(jobId, lockKey, token) {
+      fences.set(jobId, { lockKey, token });
     },
     async openLog(jobId) {
       const [last] = await redis.xrevrange(keys.eventLog(jobId), '+', '-', 'COUNT', 1);

@@ -16,6 +16,7 @@ import {
   type Logger,
 } from '@spool/shared';
 import { EngineLostError } from './engines/engine-lost-error.js';
+import { LockLostError } from './lock-lost-error.js';
 import { createEventPublisher, SILENT_PUBLISHER } from './event-publisher.js';
 import { runJob } from './run-job.js';
 import { createScheduler } from './scheduler.js';
@@ -39,6 +40,8 @@ export interface RunningWorker {
 }
 
 const SHUTDOWN = 'shutdown';
+/** Abort reason of an attempt that lost its BullMQ lock: the job may already run elsewhere. */
+const LOCK_LOST = 'lock-lost';
 /** A job whose engine died under it this many times fails instead of going back to the queue. */
 const ENGINE_LOST_ATTEMPTS = 3;
 
@@ -47,9 +50,13 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const { config, engine, redis, subscriber, logger } = deps;
   const names = redisNames(config.REDIS_PREFIX);
   const id = `${engine.model.id}-${randomUUID().slice(0, 8)}`;
+  const running = new Map<string, AbortController>();
+  // A refused write means this attempt lost its lock: stop generating and free the slot.
+  const abandon = (jobId: string) => running.get(jobId)?.abort(LOCK_LOST);
   const sharedPublisher = createEventPublisher(redis, names, {
     coalesceMs: config.STREAM_COALESCE_MS,
     log: { retentionS: config.JOB_RETENTION_S, maxEvents: config.JOB_EVENT_LOG_MAX },
+    onStale: abandon,
   });
   const slots = engine.model.slots;
   const scheduler = createScheduler({
@@ -63,7 +70,6 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
   // for an interactive job. Without batch lines a worker takes no more than it can start, so it never
   // holds a job another worker could run now.
   let batchJobsHere = 0;
-  const running = new Map<string, AbortController>();
 
   await subscriber.subscribe(names.cancelChannel);
   subscriber.on('message', (channel, jobId) => {
@@ -79,6 +85,9 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
       publisher.publish(jobId, attempt, { type: 'error', status: error.status, error: error.toJSON().error });
       return publisher.flush().then(() => new UnrecoverableError(error.message));
     };
+    // Every write of this attempt is checked against BullMQ's lock: once stalled-job recovery gave
+    // the job to another worker, nothing of this attempt reaches the channel or the event log.
+    if (token) publisher.fence(jobId, `${job.queueQualifiedName}:${jobId}:lock`, token);
     if (data.eventLog) await publisher.openLog(jobId);
     // Not awaited: the queued-token counter must not delay the first token. Every attempt releases
     // (a no-op once released), so a worker that died before its release leaves nothing counted.
@@ -100,11 +109,17 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
         if (controller.signal.aborted) throw controller.signal.reason;
         publisher.publish(jobId, attempt, { type: 'done', usage: result.usage });
         await publisher.flush();
+        if (controller.signal.reason === LOCK_LOST) throw new LockLostError(jobId);
         return result;
       } finally {
         release();
       }
     } catch (error) {
+      if (controller.signal.reason === LOCK_LOST) {
+        // Not ours any more: no error event, no hand-back; BullMQ's own lock check refuses our outcome.
+        logger.warn({ jobId, attempt, workerId: id }, 'lost the lock of a job; abandoned this attempt');
+        throw error instanceof LockLostError ? error : new LockLostError(jobId);
+      }
       const engineLost = error instanceof EngineLostError && !controller.signal.aborted;
       if (engineLost) logger.warn({ err: error, jobId, attempt }, 'engine lost under a job');
       if ((controller.signal.reason === SHUTDOWN || (engineLost && attempt < ENGINE_LOST_ATTEMPTS)) && token) {
@@ -134,6 +149,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
     name: id,
   });
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  worker.on('lockRenewalFailed', (jobIds) => jobIds.forEach(abandon));
   function countBatchJob(change: number): void {
     batchJobsHere += change;
     worker.concurrency = batchJobsHere > 0 ? slots + config.BATCH_PREFETCH : slots;
