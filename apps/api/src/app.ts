@@ -16,6 +16,7 @@ import { healthRouter } from './routes/health.js';
 import { jobsRouter } from './routes/jobs.js';
 import { metricsRouter } from './routes/metrics.js';
 import { modelsRouter } from './routes/models.js';
+import { responsesRouter } from './routes/responses.js';
 
 /** The Express app with every route; no `listen()`, so tests can drive it in-process. */
 export function createApp(deps: ApiDeps): Express {
@@ -34,6 +35,7 @@ export function createApp(deps: ApiDeps): Express {
   // The generation routes first: they take most of the traffic, and each router passed costs time.
   app.use(chatCompletionsRouter(deps));
   app.use(completionsRouter(deps));
+  app.use(responsesRouter(deps));
   app.use(healthRouter(deps));
   app.use(modelsRouter(deps));
   app.use(jobsRouter(deps));

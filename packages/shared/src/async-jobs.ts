@@ -11,8 +11,8 @@ export interface AsyncJobObject {
   /** Unix seconds. */
   created_at: number;
   model: string;
-  endpoint: '/v1/chat/completions' | '/v1/completions';
-  /** The full `chat.completion` or `text_completion` body once completed. */
+  endpoint: '/v1/chat/completions' | '/v1/completions' | '/v1/responses';
+  /** The full `chat.completion`, `text_completion` or `response` body once completed. */
   result: object | null;
   error: OpenAIErrorBody | null;
 }

@@ -17,6 +17,7 @@ export * from './principal.js';
 export * from './auth-errors.js';
 export * from './async-jobs.js';
 export * from './openai/job.js';
+export * from './openai/response.js';
 export * from './batch.js';
 export * from './openai/batch.js';
 export * from './thread-error.js';

@@ -23,6 +23,8 @@ const workerLost: OpenAIErrorBody = {
 const cancelled: OpenAIErrorBody = { message: 'The job was cancelled.', type: 'invalid_request_error', param: null, code: 'cancelled' };
 
 export interface NewJob {
+  /** The job's id; default `job_<hex>`. A response is the job of its own id (`resp_<hex>`). */
+  id?: string;
   owner: string;
   requestedModel: string;
   endpoint: JobRecord['endpoint'];
@@ -31,20 +33,25 @@ export interface NewJob {
   job: GenerationJob;
 }
 
-/** Queues an async job at async priority and stores its record. */
-export async function createJob(deps: ApiDeps, job: NewJob): Promise<AsyncJobObject> {
+/** The record of a new job. */
+export function newRecord(job: NewJob): JobRecord {
   const hex = randomUUID().replaceAll('-', '');
-  const record: JobRecord = {
-    id: `job_${hex}`,
+  return {
+    id: job.id ?? `job_${hex}`,
     owner: job.owner,
     model: job.job.model,
     requestedModel: job.requestedModel,
     endpoint: job.endpoint,
-    completionId: `${job.idPrefix}-${hex}`,
+    completionId: job.id ?? `${job.idPrefix}-${hex}`,
     created: Math.floor(Date.now() / 1000),
     choices: job.job.inputs.length,
     body: job.body,
   };
+}
+
+/** Queues an async job at async priority and stores its record. */
+export async function createJob(deps: ApiDeps, job: NewJob): Promise<AsyncJobObject> {
+  const record = newRecord(job);
   // Queued first: a record whose job is not in its queue would read as a failed job.
   await deps.jobs.enqueue(record.id, { ...job.job, eventLog: true }, PRIORITY.async);
   await writeRecord(deps, record);
@@ -131,4 +138,13 @@ export async function cancelJob(deps: ApiDeps, jobId: string, owner: string): Pr
     if ((job.status !== 'queued' && job.status !== 'in_progress') || Date.now() > deadline) return job;
     await new Promise((resolve) => setTimeout(resolve, CANCEL_RETRY_MS));
   }
+}
+
+/** Forgets a job: its record, its event log and its place in its owner's list. A running job is cancelled first. */
+export async function deleteJob(deps: ApiDeps, jobId: string, owner: string): Promise<void> {
+  const record = await readRecord(deps, jobId, owner);
+  const job = await getJob(deps, jobId, owner);
+  if (job.status === 'queued' || job.status === 'in_progress') await deps.jobs.cancel(record.model, jobId);
+  const keys = keysOf(deps);
+  await deps.redis.multi().del(keys.record(jobId), keys.eventLog(jobId)).zrem(keys.byOwner(owner), jobId).exec();
 }

@@ -18,6 +18,12 @@ describe('reservedTokens', () => {
     expect(reservedTokens({ prompt: ['abc', 'abcdef'] }, 512)).toBe(9 + 16 + (10 + 16));
   });
 
+  it('counts a Responses API body: instructions and input items, with max_output_tokens', () => {
+    // 'de' + '\n' + 'abc' = 6 characters → ceil(6 / 3) + 8 = 10.
+    expect(reservedTokens({ input: 'abc', instructions: 'de', max_output_tokens: 5 }, 512)).toBe(10 + 5);
+    expect(reservedTokens({ input: [{ role: 'user', content: [{ type: 'input_text', text: 'abc' }] }, { type: 'function_call_output', output: 'xyz' }] }, 100)).toBe(100);
+  });
+
   it('reserves nothing for bodies that name no prompt, whatever their shape', () => {
     for (const body of [undefined, null, 'text', 42, [], {}, { messages: 'x' }, { prompt: 7 }]) expect(reservedTokens(body, 512)).toBe(0);
   });

@@ -26,6 +26,12 @@ export function reservedTokens(body: unknown, contextLength: number): number {
     const prompt = request.messages.map((message) => textOf((message as { content?: unknown })?.content)).join('\n');
     return n * perChoice(prompt, count(request.max_completion_tokens) ?? count(request.max_tokens) ?? contextLength);
   }
+  if (typeof request.input === 'string' || Array.isArray(request.input)) {
+    // A Responses API body (an earlier turn named by previous_response_id is not counted here).
+    const items = typeof request.input === 'string' ? [request.input] : request.input.map((item) => textOf((item as { content?: unknown })?.content ?? (item as { output?: unknown })?.output));
+    const prompt = [typeof request.instructions === 'string' ? request.instructions : '', ...items].join('\n');
+    return perChoice(prompt, count(request.max_output_tokens) ?? contextLength);
+  }
   const prompts = typeof request.prompt === 'string' ? [request.prompt] : Array.isArray(request.prompt) ? request.prompt.map(textOf) : undefined;
   if (!prompts) return 0;
   const maxTokens = count(request.max_tokens) ?? LEGACY_DEFAULT_MAX_TOKENS;

@@ -8,6 +8,7 @@ import {
   type GenerationJob,
 } from '@spool/shared';
 import { chatJob, completionJob, type JobTarget } from '../translate.js';
+import { responsesFormat, type StoredResponse } from '../responses/response-object.js';
 import { chatFormat, completionFormat, type ResponseFormat, type ResponseMeta } from './formats.js';
 
 /**
@@ -56,8 +57,19 @@ export const completions: GenerateEndpoint<CompletionRequest> = {
   },
 };
 
+/**
+ * The Responses API. Its requests take a path of their own (responses/create-response.ts: a turn
+ * reads its earlier turns from Redis first); what the job machinery needs of it is its final body.
+ */
+export const responses = {
+  path: '/v1/responses',
+  idPrefix: 'resp',
+  format: (meta: ResponseMeta, body: StoredResponse) => responsesFormat(meta, body),
+} as const;
+
 /** Every endpoint a background job can name, by the path its record keeps. */
 export const endpointsByPath = {
   '/v1/chat/completions': chat,
   '/v1/completions': completions,
+  '/v1/responses': responses,
 } satisfies Record<AsyncJobObject['endpoint'], { path: AsyncJobObject['endpoint'] }>;

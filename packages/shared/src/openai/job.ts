@@ -8,7 +8,7 @@ export const asyncJobObjectSchema = z.object({
   status: z.enum(['queued', 'in_progress', 'completed', 'failed', 'cancelled']),
   created_at: z.number().int(),
   model: z.string(),
-  endpoint: z.enum(['/v1/chat/completions', '/v1/completions']),
+  endpoint: z.enum(['/v1/chat/completions', '/v1/completions', '/v1/responses']),
   result: z.record(z.string(), z.unknown()).nullable(),
   error: errorResponseSchema.shape.error.nullable(),
 });
