@@ -28,7 +28,8 @@ export interface Admission {
 export interface Scheduler {
   /** Resolves when the job may start; call the returned function when it ends. */
   admit(request: Admission, signal: AbortSignal): Promise<() => void>;
-  stats(): { runningSlots: number; runningTokens: number; waiting: number };
+  /** `blocked`: the waiting jobs that cannot start now (a line whose first job does not fit, FIFO). */
+  stats(): { runningSlots: number; runningTokens: number; waiting: number; blocked: number };
 }
 
 type Pending = Admission & { start: (release: () => void) => void; fail: (reason: unknown) => void; signal: AbortSignal };
@@ -48,6 +49,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     (runningSlots + job.slots <= options.slots &&
       runningTokens + job.tokens <= options.tokenBudget &&
       (!job.batch || runningBatchSlots + job.slots <= batchSlots));
+
+  const blockedIn = (line: Pending[]) => (line.length > 0 && !fits(line[0]!) ? line.length : 0);
 
   function startFrom(line: Pending[]): void {
     // Strict FIFO within a line: a job that does not fit yet holds back the ones behind it.
@@ -102,6 +105,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         schedule();
       });
     },
-    stats: () => ({ runningSlots, runningTokens, waiting: waitingCount() }),
+    stats: () => ({ runningSlots, runningTokens, waiting: waitingCount(), blocked: blockedIn(waiting.interactive) + blockedIn(waiting.batch) }),
   };
 }

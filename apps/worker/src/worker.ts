@@ -20,6 +20,8 @@ import { LockLostError } from './lock-lost-error.js';
 import { createEventPublisher, SILENT_PUBLISHER } from './event-publisher.js';
 import { runJob } from './run-job.js';
 import { createScheduler } from './scheduler.js';
+import { expectedJobTokens } from './job-reservation.js';
+import { createPullGate } from './pull-gate.js';
 import { startHeartbeat } from './heartbeat.js';
 
 export interface WorkerDeps {
@@ -33,8 +35,21 @@ export interface WorkerDeps {
   gpus?: string[];
 }
 
+/** What a worker holds now, against what it could start (tests and figures read it). */
+export interface WorkerLoad {
+  /** Jobs pulled from the queue and not finished: started or not. */
+  held: number;
+  running: number;
+  /** Held jobs that cannot start now (none, while the pull gate guesses right). */
+  blocked: number;
+  /** Jobs of the size the gate guesses that fit the token budget and slots at once. */
+  capacity: number;
+  tokenBudget: number;
+}
+
 export interface RunningWorker {
   id: string;
+  load(): WorkerLoad;
   /** Stops pulling, lets running jobs finish within the grace period, hands back the rest. */
   close(): Promise<void>;
 }
@@ -59,12 +74,16 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
     onStale: abandon,
   });
   const slots = engine.model.slots;
+  // The engine's own capacity (vLLM's KV cache) unless the setting says otherwise.
+  const tokenBudget = config.WORKER_TOKEN_BUDGET ?? engine.model.tokenCapacity ?? slots * engine.model.contextLength;
   const scheduler = createScheduler({
     slots,
-    tokenBudget: config.WORKER_TOKEN_BUDGET,
+    tokenBudget,
     windowMs: config.MICROBATCH_WINDOW_MS,
     batchSlots: batchSlotsOf(slots, engine.model.batchSlots, config.BATCH_FREE_SLOTS),
   });
+  const gate = createPullGate({ slots, tokenBudget, scheduler, firstGuessTokens: Math.min(engine.model.contextLength, 2 * config.WORKER_EXPECTED_OUTPUT_TOKENS) });
+  const held = { notStarted: 0, running: 0 };
   // While batch lines are here, BullMQ may hand this worker BATCH_PREFETCH jobs more than it has
   // slots: the lines ready behind the running ones wait in the scheduler, and a fetch slot stays open
   // for an interactive job. Without batch lines a worker takes no more than it can start, so it never
@@ -99,9 +118,19 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
     running.set(jobId, controller);
     const batch = isBatchPriority(job.priority);
     if (batch) countBatchJob(+1);
+    const tokens = expectedJobTokens(data.inputs, engine.model.contextLength, config.WORKER_EXPECTED_OUTPUT_TOKENS);
+    gate.noteJob(tokens);
+    held.notStarted += 1;
+    let started = false;
     publisher.publish(jobId, attempt, { type: 'start', workerId: id });
     try {
-      const release = await scheduler.admit({ slots: data.inputs.length, tokens: data.reservedTokens, batch }, controller.signal);
+      const admitted = scheduler.admit({ slots: data.inputs.length, tokens, batch }, controller.signal);
+      pullOnlyWhatCanStart();
+      const release = await admitted;
+      started = true;
+      held.notStarted -= 1;
+      held.running += 1;
+      pullOnlyWhatCanStart();
       try {
         // The queue priority rides along for engines that schedule by it (vLLM).
         const inputs = data.inputs.map((input) => ({ ...input, priority: input.priority ?? job.priority }));
@@ -133,7 +162,10 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
       logger.error({ err: error, jobId }, 'generation failed');
       throw await fail(new InternalError());
     } finally {
+      if (started) held.running -= 1;
+      else held.notStarted -= 1;
       if (batch) countBatchJob(-1);
+      else pullOnlyWhatCanStart();
       running.delete(jobId);
       publisher.forget(jobId);
     }
@@ -142,7 +174,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const worker = new Worker<GenerationJob, GenerationResult>(names.queue(engine.model.id), process, {
     connection: redis.duplicate({ maxRetriesPerRequest: null }),
     prefix: config.REDIS_PREFIX,
-    concurrency: slots,
+    concurrency: gate.limit(held),
     lockDuration: config.JOB_LOCK_MS,
     stalledInterval: config.STALLED_INTERVAL_MS,
     maxStalledCount: 2,
@@ -152,7 +184,11 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
   worker.on('lockRenewalFailed', (jobIds) => jobIds.forEach(abandon));
   function countBatchJob(change: number): void {
     batchJobsHere += change;
-    worker.concurrency = batchJobsHere > 0 ? slots + config.BATCH_PREFETCH : slots;
+    pullOnlyWhatCanStart();
+  }
+  /** BullMQ's concurrency is how many jobs this worker holds: it follows what can start now. */
+  function pullOnlyWhatCanStart(): void {
+    worker.concurrency = batchJobsHere > 0 ? slots + config.BATCH_PREFETCH : gate.limit(held);
   }
   await worker.waitUntilReady();
 
@@ -161,6 +197,11 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
 
   return {
     id,
+    load() {
+      const { blocked } = scheduler.stats();
+      const size = Math.max(1, gate.guess());
+      return { held: held.notStarted + held.running, running: held.running, blocked, capacity: Math.min(slots, Math.floor(tokenBudget / size)), tokenBudget };
+    },
     async close() {
       const grace = setTimeout(() => running.forEach((controller) => controller.abort(SHUTDOWN)), config.SHUTDOWN_GRACE_MS);
       await worker.close();

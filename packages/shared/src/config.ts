@@ -38,7 +38,10 @@ export const configSchema = z.object({
   MODEL_ENGINE_THREAD: flag.default(true),
   MODEL_BATCH_SIZE: positiveInt.default(512),
 
-  WORKER_TOKEN_BUDGET: positiveInt.default(32 * 512),
+  // Unset: the engine's own capacity (vLLM: its KV cache, num_gpu_blocks × block_size; else slots × context).
+  WORKER_TOKEN_BUDGET: positiveInt.optional(),
+  // What a request without max_tokens is expected to generate, for the token budget (capped by the context).
+  WORKER_EXPECTED_OUTPUT_TOKENS: positiveInt.default(512),
   MICROBATCH_WINDOW_MS: nonNegativeInt.default(2),
   STREAM_COALESCE_MS: nonNegativeInt.default(10),
   JOB_LOCK_MS: positiveInt.default(10_000),

@@ -7,6 +7,7 @@ import {
   type ModelInfo,
 } from '@spool/shared';
 import { EngineLostError } from './engine-lost-error.js';
+import { estimatePromptTokens } from '../job-reservation.js';
 import { createSlots } from './slots.js';
 import { finishReasonOf, upstreamBody } from './upstream-request.js';
 import { finishFailure, translateUpstreamError as translateError } from './upstream-errors.js';
@@ -27,12 +28,6 @@ export interface OpenAICompatibleOptions {
   stats?: () => Partial<EngineStats>;
   start?: () => Promise<void>;
   stop?: () => Promise<void>;
-}
-
-/** A cheap estimate (about 3 characters a token) where the upstream cannot count. */
-function estimateTokens(request: GenerationRequest): number {
-  const text = request.kind === 'chat' ? JSON.stringify(request.messages ?? []) : (request.prompt ?? '');
-  return Math.ceil(text.length / 3) + 8;
 }
 
 /**
@@ -115,7 +110,7 @@ export function createOpenAICompatibleEngine(options: OpenAICompatibleOptions): 
       const failure = finishFailure(finishReason);
       if (failure) throw failure;
       // Servers that ignore stream_options send no usage: count a token per chunk, as vLLM streams them.
-      const promptTokens = usage?.prompt_tokens ?? estimateTokens(request);
+      const promptTokens = usage?.prompt_tokens ?? estimatePromptTokens(request);
       const completionTokens = usage?.completion_tokens ?? chunks;
       generatedTokens += completionTokens;
       yield {
@@ -136,7 +131,7 @@ export function createOpenAICompatibleEngine(options: OpenAICompatibleOptions): 
     start: async () => options.start?.(),
     generate,
     async countPromptTokens(request) {
-      return (await options.countPromptTokens?.(request)) ?? estimateTokens(request);
+      return (await options.countPromptTokens?.(request)) ?? estimatePromptTokens(request);
     },
     stats(): EngineStats {
       return { busySlots: slots.busy(), memoryBytes: process.memoryUsage().rss, memoryKind: 'ram', generatedTokens, ...options.stats?.() };
