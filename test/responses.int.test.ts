@@ -2,6 +2,7 @@ import { Ajv } from 'ajv';
 import OpenAI from 'openai';
 import type { Response as OpenAIResponse, ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileLines, jsonl, uploadBatchFile, waitForBatch } from './helpers/batch-files.js';
 import { MODEL, startInProcessWorker, startSpool, type InProcessWorker, type Spool } from './helpers/spool-harness.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -243,6 +244,28 @@ describe('the Responses API', () => {
     await spool.client.responses.delete(response.id);
     await expect(spool.client.responses.retrieve(response.id)).rejects.toMatchObject({ status: 404, code: 'response_not_found' });
     await expect(spool.client.responses.delete(response.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  it('runs batch lines whose url is /v1/responses: each output body is a response object, a forced call included', async () => {
+    const line = (customId: string, body: object) => ({ custom_id: customId, method: 'POST', url: '/v1/responses', body: { model: MODEL, max_output_tokens: 60, ...body } });
+    const lines = [
+      line('text', { input: 'Once upon a time', instructions: 'Tell stories.' }),
+      line('call', { input: 'Weather in Paris?', tools: [weatherTool], tool_choice: 'required' }),
+      line('image', { input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'https://example.com/a.png' }] }] }),
+    ];
+    const file = await uploadBatchFile(spool.client, jsonl(lines.slice(0, 2)));
+    const batch = await waitForBatch(spool.client, (await spool.client.batches.create({ input_file_id: file.id, endpoint: '/v1/responses', completion_window: '24h' })).id);
+    expect(batch).toMatchObject({ status: 'completed', request_counts: { total: 2, completed: 2, failed: 0 } });
+    const output = new Map((await fileLines(spool.client, batch.output_file_id)).map((entry) => [entry.custom_id, entry.response!.body as OpenAIResponse]));
+    expect(output.get('text')).toMatchObject({ object: 'response', output: [{ type: 'message', role: 'assistant' }], instructions: 'Tell stories.' });
+    const call = output.get('call')!.output.find((item) => item.type === 'function_call');
+    expect(call).toMatchObject({ type: 'function_call', name: 'get_weather' });
+    expect(ajv.validate(weatherParameters, JSON.parse((call as { arguments: string }).arguments))).toBe(true);
+
+    const refused = await uploadBatchFile(spool.client, jsonl(lines.slice(2)));
+    const failed = await waitForBatch(spool.client, (await spool.client.batches.create({ input_file_id: refused.id, endpoint: '/v1/responses', completion_window: '24h' })).id);
+    expect(failed.status).toBe('failed');
+    expect(failed.errors?.data?.[0]).toMatchObject({ line: 1, param: 'body.input[0].content[0].type', message: expect.stringContaining('input_image') });
   });
 
   it('refuses built-in tools, image, file and audio input, and unknown item kinds with a 400 naming them', async () => {

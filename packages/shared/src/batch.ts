@@ -19,7 +19,7 @@ export function batchRedisNames(prefix: string) {
 export type BatchRedisNames = ReturnType<typeof batchRedisNames>;
 
 /** Endpoints a batch may target. */
-export const BATCH_ENDPOINTS = ['/v1/chat/completions', '/v1/completions'] as const;
+export const BATCH_ENDPOINTS = ['/v1/chat/completions', '/v1/completions', '/v1/responses'] as const;
 export type BatchEndpoint = (typeof BATCH_ENDPOINTS)[number];
 
 /** OpenAI's batch statuses, in the order a batch moves through them. */

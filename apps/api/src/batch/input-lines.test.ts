@@ -33,6 +33,15 @@ describe('batch input lines', () => {
     expect(check(chat('a', { body: { model: 'tiny', messages: [{ role: 'user', content: 'x' }], temperature: 9 } }))).toMatchObject({ code: 'invalid_request', param: 'body.temperature' });
   });
 
+  it('reads /v1/responses lines and refuses what a batch line cannot do, naming it', () => {
+    const response = (body: object) => JSON.stringify({ custom_id: 'r', method: 'POST', url: '/v1/responses', body: { model: 'tiny', input: 'hi', ...body } });
+    const check = (text: string) => parseRequestLine({ line: 2, text }, '/v1/responses', models);
+    expect(check(response({ instructions: 'Be brief.' }))).toMatchObject({ ok: true, request: { endpoint: '/v1/responses', body: { input: 'hi', instructions: 'Be brief.' } } });
+    expect(check(response({ tools: [{ type: 'web_search' }] }))).toMatchObject({ ok: false, error: { line: 2, param: 'body.tools[0].type', message: expect.stringContaining("'web_search'") } });
+    expect(check(response({ previous_response_id: 'resp_1' }))).toMatchObject({ ok: false, error: { param: 'body.previous_response_id' } });
+    expect(check(response({ background: true }))).toMatchObject({ ok: false, error: { param: 'body.background' } });
+  });
+
   it('reports duplicate custom_ids with the first line that used them, and counts requests', async () => {
     const text = [chat('a'), chat('b'), chat('a')].join('\n');
     const result = await validateInput(readLines(Readable.from([text])), '/v1/chat/completions', models, 10);

@@ -5,11 +5,15 @@ import {
   chatCompletionRequestSchema,
   completionRequestSchema,
   findModelSpec,
+  InvalidRequestError,
+  responseCreateRequestSchema,
+  unsupportedInResponseRequest,
   type BatchEndpoint,
   type BatchLineError,
   type ChatCompletionRequest,
   type CompletionRequest,
   type ModelSpec,
+  type ResponseCreateRequest,
 } from '@spool/shared';
 import { paramOf } from '../middleware/error-handler.js';
 
@@ -31,7 +35,24 @@ export async function* readLines(stream: Readable): AsyncIterable<InputLine> {
 /** A valid request line, parsed. */
 export type BatchRequestLine =
   | { line: number; customId: string; spec: ModelSpec; endpoint: '/v1/chat/completions'; body: ChatCompletionRequest }
-  | { line: number; customId: string; spec: ModelSpec; endpoint: '/v1/completions'; body: CompletionRequest };
+  | { line: number; customId: string; spec: ModelSpec; endpoint: '/v1/completions'; body: CompletionRequest }
+  | { line: number; customId: string; spec: ModelSpec; endpoint: '/v1/responses'; body: ResponseCreateRequest };
+
+/** A Responses API line: everything a response may ask for except what needs a stored turn. */
+function responseLineBody(body: unknown): ResponseCreateRequest {
+  const parsed = responseCreateRequestSchema.parse(body);
+  const unsupported = unsupportedInResponseRequest(parsed);
+  if (unsupported) throw new InvalidRequestError(unsupported.message, unsupported.param);
+  if (parsed.previous_response_id) throw new InvalidRequestError("A batch line cannot continue a stored response: send the whole conversation as 'input'.", 'previous_response_id');
+  if (parsed.background || parsed.stream) throw new InvalidRequestError("A batch line is neither streamed nor run in the background.", parsed.background ? 'background' : 'stream');
+  return parsed;
+}
+
+const bodySchemas = {
+  '/v1/chat/completions': (body: unknown) => chatCompletionRequestSchema.parse(body),
+  '/v1/completions': (body: unknown) => completionRequestSchema.parse(body),
+  '/v1/responses': responseLineBody,
+} satisfies Record<BatchEndpoint, (body: unknown) => { model: string }>;
 
 type Parsed = { ok: true; request: BatchRequestLine } | { ok: false; error: BatchLineError };
 
@@ -51,12 +72,16 @@ export function parseRequestLine({ line, text }: InputLine, endpoint: BatchEndpo
   if (method !== 'POST') return fail(line, 'invalid_method', `Line ${line} has method '${String(method)}'; only 'POST' is supported.`, 'method');
   if (url !== endpoint) return fail(line, 'mismatched_url', `Line ${line} has url '${String(url)}', which does not match the batch's endpoint '${endpoint}'.`, 'url');
   try {
-    const parsedBody = endpoint === '/v1/chat/completions' ? chatCompletionRequestSchema.parse(body) : completionRequestSchema.parse(body);
+    const parsedBody = bodySchemas[endpoint](body);
     const spec = findModelSpec(models, parsedBody.model);
     if (!spec) return fail(line, 'model_not_found', `Line ${line} names the model '${parsedBody.model}', which does not exist.`, 'body.model');
     if (!allowed(parsedBody.model)) return fail(line, 'model_not_allowed', `Line ${line} names the model '${parsedBody.model}', which this batch's token may not use.`, 'body.model');
     return { ok: true, request: { line, customId, spec, endpoint, body: parsedBody } as BatchRequestLine };
   } catch (error) {
+    if (error instanceof InvalidRequestError) {
+      const param = paramOf(['body', ...(error.param ?? '').split('.').filter(Boolean)]);
+      return fail(line, 'invalid_request', `Line ${line}: ${error.message}`, param);
+    }
     if (!(error instanceof ZodError)) throw error;
     const issue = error.issues[0]!;
     const param = paramOf(['body', ...issue.path]);

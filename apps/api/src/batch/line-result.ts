@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { GenerationResult, SpoolError } from '@spool/shared';
+import type { FinishReason, GenerationResult, SpoolError } from '@spool/shared';
 import { chatFormat, completionFormat } from '../respond/formats.js';
+import { inputItemsOf } from '../responses/conversation.js';
+import { idHexOf, responsesFormat } from '../responses/response-object.js';
 import type { BatchRequestLine } from './input-lines.js';
 
 /** One line of an output or error file, as OpenAI writes them. */
@@ -16,9 +18,16 @@ const hex = () => randomUUID().replaceAll('-', '');
 /** The body the synchronous route would have answered, built by the same formats. */
 export function successLine(request: BatchRequestLine, requestId: string, result: GenerationResult): OutputLine {
   const created = Math.floor(Date.now() / 1000);
-  const choices = result.choices.map((choice) => ({ text: choice.text, toolCalls: [], finishReason: choice.finishReason as 'stop' | 'length' }));
+  const choices = result.choices.map((choice) => ({
+    text: choice.text,
+    toolCalls: (choice.toolCalls ?? []).map((call) => ({ id: call.id, type: 'function' as const, function: { name: call.name, arguments: call.arguments } })),
+    finishReason: choice.finishReason as FinishReason,
+  }));
   let body: object;
-  if (request.endpoint === '/v1/chat/completions') {
+  if (request.endpoint === '/v1/responses') {
+    const id = `resp_${hex()}`;
+    body = responsesFormat({ id, model: request.body.model, created }, { request: request.body, context: [], input: inputItemsOf(request.body, idHexOf(id)) }).final(choices, result.usage);
+  } else if (request.endpoint === '/v1/chat/completions') {
     body = chatFormat({ id: `chatcmpl-${hex()}`, model: request.body.model, created }).final(choices, result.usage);
   } else {
     const prompts = typeof request.body.prompt === 'string' ? [request.body.prompt] : request.body.prompt;

@@ -1,9 +1,9 @@
 import { batchSlotsOf, SpoolError, type Config, type Logger, type ModelSpec } from '@spool/shared';
 import type { FileStore } from '../files/file-store.js';
-import { chatJob, completionJob } from '../translate.js';
 import type { WorkerRegistry } from '../worker-registry.js';
 import type { BatchRecord, BatchStore } from './batch-store.js';
 import { parseRequestLine, readLines, type BatchRequestLine } from './input-lines.js';
+import { lineJob } from './line-job.js';
 import type { LineJobs } from './line-jobs.js';
 import { failedLine, refusedLine, successLine } from './line-result.js';
 import type { ResultLog } from './result-log.js';
@@ -99,7 +99,7 @@ export async function runLines(context: BatchContext, batch: BatchRecord, log: R
       const requestId = `req_${jobId}`;
       const target = { requestId, model: request.spec.id, contextLength, stream: false, maxQueueWaitMs: batch.expires_at * 1000 - Date.now() };
       try {
-        const job = request.endpoint === '/v1/chat/completions' ? chatJob(request.body, target) : completionJob(request.body, target);
+        const job = lineJob(request, target);
         // The result comes back through BullMQ (line-jobs.ts): nobody reads a line's events.
         const data = { ...job, silent: true };
         const jobs = byModel.get(request.spec.id) ?? [];

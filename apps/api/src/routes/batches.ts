@@ -55,7 +55,7 @@ export function batchesRouter(deps: ApiDeps): Router {
     .post('/v1/batches', async (req, res) => {
       const body = createBody.parse(req.body);
       const endpoint = BATCH_ENDPOINTS.find((supported) => supported === body.endpoint);
-      if (!endpoint) throw new InvalidRequestError(`Spool runs batches for ${BATCH_ENDPOINTS.join(' and ')}, not '${body.endpoint}'.`, 'endpoint', 'invalid_endpoint');
+      if (!endpoint) throw new InvalidRequestError(`Spool runs batches for ${BATCH_ENDPOINTS.join(', ')}, not '${body.endpoint}'.`, 'endpoint', 'invalid_endpoint');
       const input = await files.get(body.input_file_id, ownerOf(res));
       if (input.purpose !== 'batch') throw new InvalidRequestError(`The file '${input.id}' was not uploaded with purpose 'batch'.`, 'input_file_id', 'invalid_file_purpose');
       const allowedModels = (res.locals.principal as Principal | undefined)?.models;

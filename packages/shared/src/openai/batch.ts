@@ -24,7 +24,7 @@ const timestamp = z.number().int().nullable();
 export const batchObjectSchema = z.object({
   id: z.string(),
   object: z.literal('batch'),
-  endpoint: z.enum(['/v1/chat/completions', '/v1/completions']),
+  endpoint: z.enum(['/v1/chat/completions', '/v1/completions', '/v1/responses']),
   errors: z
     .object({
       object: z.literal('list'),
