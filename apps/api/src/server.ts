@@ -7,6 +7,9 @@ import { createResponseCache } from './cache/response-cache.js';
 import { watchBatches } from './batch/batch-progress.js';
 import { startBatchCoordinator } from './batch/coordinator.js';
 import type { ApiDeps } from './deps.js';
+import { registerHttpGauges } from './http/http-gauges.js';
+import { createHttpServer } from './http/http-server.js';
+import { trackInFlight } from './http/in-flight.js';
 import { createEventLogReader } from './jobs/event-log-reader.js';
 import { startMetricsLog } from './metrics-log.js';
 import { createJobChannels } from './queue/job-channel.js';
@@ -48,9 +51,10 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
   const deps: ApiDeps = { ...base, functions: await createSpoolFunctions(base) };
   const batches = config.BATCH_COORDINATOR ? await startBatchCoordinator({ ...deps, redis }) : undefined;
   watchBatches(deps);
-  const server = createApp(deps).listen(config.API_PORT, config.API_HOST);
+  const server = createHttpServer(createApp(deps), config);
+  registerHttpGauges(deps.metrics.prometheus.registry, trackInFlight(server));
+  server.listen(config.API_PORT, config.API_HOST);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  server.keepAliveTimeout = 65_000;
   const stopMetricsLog = startMetricsLog(deps);
   const stopReconcile = startQueuedTokensReconcile(deps);
   const { port } = server.address() as AddressInfo;
@@ -65,7 +69,7 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
       server.closeIdleConnections();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // A keep-alive connection whose response ends after close() would otherwise idle until
-      // keepAliveTimeout (65 s) before the server counts as closed.
+      // HTTP_KEEP_ALIVE_TIMEOUT_MS before the server counts as closed.
       const sweep = setInterval(() => server.closeIdleConnections(), 100);
       await closed;
       clearInterval(sweep);

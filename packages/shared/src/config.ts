@@ -7,6 +7,7 @@ import { gpuSettings } from './settings/gpu.js';
 import { cacheSettings } from './settings/cache.js';
 import { functionsSettings } from './settings/functions.js';
 import { batchSettings } from './settings/batch.js';
+import { checkHttpSettings, httpSettings } from './settings/http.js';
 
 const flag = z
   .union([z.boolean(), z.string()])
@@ -56,13 +57,14 @@ export const configSchema = z.object({
   // Recomputes the queued-token counters from the queues this often, undoing what a crash left counted.
   QUEUED_TOKENS_RECONCILE_MS: nonNegativeInt.default(30_000),
   BODY_LIMIT: z.string().default('1mb'),
+  ...httpSettings,
   ...securitySettings,
   ...jobsSettings,
   ...gpuSettings,
   ...cacheSettings,
   ...functionsSettings,
   ...batchSettings,
-});
+}).superRefine(checkHttpSettings);
 
 export type Config = z.infer<typeof configSchema>;
 

@@ -22,6 +22,8 @@ export interface EventLogReaderOptions {
   connectionName: string;
   /** Longest single XREAD; waits added meanwhile interrupt it (CLIENT UNBLOCK) when they need to. */
   blockMs?: number;
+  /** Entries one wait returns at most, so a long log is sent a page at a time. */
+  pageSize?: number;
 }
 
 interface Waiter {
@@ -32,6 +34,7 @@ interface Waiter {
 
 export function createEventLogReader(redis: Redis, options: EventLogReaderOptions): EventLogReader {
   const blockMs = options.blockMs ?? 5000;
+  const pageSize = options.pageSize ?? 500;
   // Request-path timeouts of the parent connection must not cut a blocking read short; ioredis's
   // blockingTimeout still ends a read whose connection died silently.
   const connection = redis.duplicate({
@@ -89,7 +92,7 @@ export function createEventLogReader(redis: Redis, options: EventLogReaderOption
           if (positions.size === 0) break;
           reading = positions;
           const ids = [...positions.values()].map((after) => (after < 0 ? '0-0' : eventLogEntryId(after)));
-          const reply = (await connection.xread('BLOCK', blockMs, 'STREAMS', ...positions.keys(), ...ids)) as [string, LogEntries][] | null;
+          const reply = (await connection.xread('COUNT', pageSize, 'BLOCK', blockMs, 'STREAMS', ...positions.keys(), ...ids)) as [string, LogEntries][] | null;
           reading = new Map();
           for (const [key, entries] of reply ?? []) deliver(key, parseEntries(entries));
         } catch {

@@ -1,7 +1,8 @@
 import type { Request, Response } from 'express';
-import { InvalidRequestError } from '@spool/shared';
+import { InternalError, InvalidRequestError } from '@spool/shared';
 import type { ApiDeps } from '../deps.js';
-import { openEventStream, whenClosed } from '../respond/sse.js';
+import { toSpoolError } from '../middleware/error-handler.js';
+import { createSseWriter, whenClosed } from '../respond/sse.js';
 import { streamResponseLog } from '../responses/response-stream.js';
 import { sseEventOf } from './event-chunks.js';
 import { followJobLog } from './follow-log.js';
@@ -34,14 +35,19 @@ export async function streamJobEvents(deps: ApiDeps, req: Request, res: Response
   if (record.endpoint === '/v1/responses') return streamResponseLog(deps, res, record, after);
   const format = formatOf(record);
   const signal = whenClosed(res);
-  openEventStream(res);
+  const sse = createSseWriter(res, { stallMs: deps.config.SSE_STALL_TIMEOUT_MS });
+  sse.open();
   try {
     for await (const { sequence, event } of followJobLog(deps, jobId, owner, after, signal)) {
-      const sse = sseEventOf(event, format, record.choices);
-      res.write(`id: ${sequence}\n${sse.name ? `event: ${sse.name}\n` : ''}data: ${JSON.stringify({ ...sse.data, sequence_number: sequence })}\n\n`);
-      if (sse.last === 'done') res.write('data: [DONE]\n\n');
+      const chunk = sseEventOf(event, format, record.choices);
+      await sse.send({ id: sequence, event: chunk.name, data: { ...chunk.data, sequence_number: sequence } });
+      if (chunk.last === 'done') await sse.send({ data: '[DONE]' });
     }
-  } finally {
-    res.end();
+    sse.end();
+  } catch (error) {
+    if (signal.aborted) return;
+    const spoolError = toSpoolError(error);
+    if (!spoolError) deps.logger.error({ err: error, requestId: res.locals.requestId }, 'event stream failed');
+    await sse.fail(spoolError ?? new InternalError());
   }
 }

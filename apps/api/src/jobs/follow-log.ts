@@ -5,6 +5,11 @@ import { getJob } from './job-store.js';
 
 /** How long a follower waits for new entries before it checks that its job still lives. */
 const QUIET_MS = 2000;
+/**
+ * Entries read at once: a long log goes out a page at a time, at the pace its reader takes it
+ * (the shared reader's waits return at most a page too).
+ */
+const PAGE_SIZE = 500;
 
 const isEnd = ({ event }: LoggedEvent) => event.type === 'done' || event.type === 'error';
 
@@ -17,7 +22,7 @@ const isEnd = ({ event }: LoggedEvent) => event.type === 'done' || event.type ==
 export async function* followJobLog(deps: ApiDeps, jobId: string, owner: string, after: number, signal: AbortSignal): AsyncIterable<LoggedEvent> {
   const key = keysOf(deps).eventLog(jobId);
   try {
-    let entries = await readLog(deps.redis, key, after);
+    let entries = await readLog(deps.redis, key, after, PAGE_SIZE);
     for (;;) {
       for (const entry of entries) {
         yield entry;
@@ -32,7 +37,7 @@ export async function* followJobLog(deps: ApiDeps, jobId: string, owner: string,
       if (!job) return;
       // A reader that resumed after the job's last event has nothing more to wait for.
       if (job.status !== 'queued' && job.status !== 'in_progress') {
-        entries = await readLog(deps.redis, key, after);
+        entries = await readLog(deps.redis, key, after, PAGE_SIZE);
         if (entries.length === 0) return;
       }
     }

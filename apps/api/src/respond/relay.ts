@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import { SpoolError, type TokenUsage } from '@spool/shared';
 import type { ChoiceDelta, ChoiceState, ResponseFormat } from './formats.js';
 import type { JobOutput } from './job-output.js';
+import { createSseWriter } from './sse.js';
 
 export interface RelayOptions {
   stream: boolean;
@@ -9,6 +10,8 @@ export interface RelayOptions {
   choices: number;
   /** Request start, for time to first token. */
   startedAt: number;
+  /** A stream whose client takes nothing for this long is ended (SSE_STALL_TIMEOUT_MS). */
+  stallMs: number;
 }
 
 const workerLost = () =>
@@ -18,24 +21,21 @@ const workerLost = () =>
  * Builds the answer from a job's output: SSE chunks as they come, or one JSON body at the end. The
  * two share this one path so a stream's concatenated deltas always equal the non-streamed answer.
  * Errors before the first byte propagate (the error handler answers them with their status);
- * after it, they go out as an SSE `error` event and the stream closes.
+ * after it, they go out as an SSE `error` event and the stream closes. A stream waits for its
+ * client to read (see SseWriter), which also slows the reading of the job's output.
  */
 export async function relay(res: Response, output: AsyncIterable<JobOutput> | Iterable<JobOutput>, format: ResponseFormat, options: RelayOptions): Promise<void> {
   const fresh = (): ChoiceState[] => Array.from({ length: options.choices }, () => ({ text: '', toolCalls: [], finishReason: null }));
   let choices = fresh();
   res.locals.choices = options.choices;
-  let headersSent = false;
+  const sse = createSseWriter(res, { stallMs: options.stallMs });
   const usageField = options.includeUsage ? null : undefined;
-  const send = (payload: object | string) => res.write(`data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`);
-  const emit = (choice: number, delta: ChoiceDelta) => {
+  const emit = async (choice: number, delta: ChoiceDelta) => {
     if (!options.stream) return;
-    if (!headersSent) {
-      headersSent = true;
-      res.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
-      res.flushHeaders();
-      if (format.roleChunk) for (let index = 0; index < options.choices; index += 1) send(format.chunk(index, { kind: 'role' }, usageField));
+    if (!sse.opened && format.roleChunk) {
+      for (let index = 0; index < options.choices; index += 1) await sse.send({ data: format.chunk(index, { kind: 'role' }, usageField) });
     }
-    send(format.chunk(choice, delta, usageField));
+    await sse.send({ data: format.chunk(choice, delta, usageField) });
   };
 
   try {
@@ -48,44 +48,41 @@ export async function relay(res: Response, output: AsyncIterable<JobOutput> | It
       }
       switch (part.type) {
         case 'reset':
-          if (headersSent) throw workerLost();
+          if (sse.opened) throw workerLost();
           choices = fresh();
           break;
         case 'text':
           choices[part.choice]!.text += part.text;
-          emit(part.choice, { kind: 'text', text: part.text });
+          await emit(part.choice, { kind: 'text', text: part.text });
           break;
         case 'tool-call': {
           const calls = choices[part.choice]!.toolCalls;
           if (part.id !== undefined) calls[part.index] = { id: part.id, type: 'function', function: { name: part.name ?? '', arguments: '' } };
           calls[part.index]!.function.arguments += part.arguments;
-          emit(part.choice, { kind: 'tool-call', index: part.index, id: part.id, name: part.name, arguments: part.arguments });
+          await emit(part.choice, { kind: 'tool-call', index: part.index, id: part.id, name: part.name, arguments: part.arguments });
           break;
         }
         case 'choice-end':
           choices[part.choice]!.finishReason = part.finishReason;
-          emit(part.choice, { kind: 'finish', finishReason: part.finishReason });
+          await emit(part.choice, { kind: 'finish', finishReason: part.finishReason });
           break;
         case 'done':
           res.locals.usage = part.usage;
-          return finish(part.usage);
+          return await finish(part.usage);
       }
     }
   } catch (error) {
-    if (!headersSent) throw error;
-    const spoolError = error instanceof SpoolError ? error : workerLost();
-    res.locals.streamError = spoolError;
-    send(spoolError.toJSON());
-    res.end();
+    if (!sse.opened) throw error;
+    await sse.fail(error instanceof SpoolError ? error : workerLost());
   }
 
-  function finish(usage: TokenUsage): void {
+  async function finish(usage: TokenUsage): Promise<void> {
     if (!options.stream) {
       res.json(format.final(choices, usage));
       return;
     }
-    if (options.includeUsage) send(format.usageChunk(usage));
-    send('[DONE]');
-    res.end();
+    if (options.includeUsage) await sse.send({ data: format.usageChunk(usage) });
+    await sse.send({ data: '[DONE]' });
+    sse.end();
   }
 }

@@ -3,7 +3,7 @@ import { SpoolError, spoolErrorFromBody, type JobEvent } from '@spool/shared';
 import type { ApiDeps } from '../deps.js';
 import { followJobLog } from '../jobs/follow-log.js';
 import type { JobRecord } from '../jobs/job-record.js';
-import { openEventStream, whenClosed } from '../respond/sse.js';
+import { createSseWriter, StreamStalledError, whenClosed, type SseEvent } from '../respond/sse.js';
 import { createResponseEvents, type ResponseEvent, type ResponseEvents } from './response-events.js';
 import type { ResponseObject, StoredResponse } from './response-object.js';
 
@@ -16,6 +16,8 @@ export interface ResponseStreamOptions {
    */
   deferHeaders: boolean;
   startedAt: number;
+  /** A stream whose client takes nothing for this long is ended (SSE_STALL_TIMEOUT_MS). */
+  stallMs: number;
 }
 
 const isOutput = (event: JobEvent) => event.type === 'text-delta' || event.type === 'tool-call-delta';
@@ -27,53 +29,53 @@ const isOutput = (event: JobEvent) => event.type === 'text-delta' || event.type 
  */
 export async function writeResponseStream(res: Response, events: ResponseEvents, source: AsyncIterable<JobEvent>, options: ResponseStreamOptions): Promise<void> {
   let sequence = 0;
-  let open = !options.deferHeaders;
-  const held: string[] = [];
+  const sse = createSseWriter(res, { stallMs: options.stallMs });
+  const held: SseEvent[] = [];
   res.locals.choices = 1;
-  if (open) openEventStream(res);
-  const send = (batch: ResponseEvent[]) => {
+  if (!options.deferHeaders) sse.open();
+  const send = async (batch: ResponseEvent[]) => {
     for (const event of batch) {
       const number = sequence++;
       if (number <= options.after) continue;
-      const text = `event: ${event.type}\nid: ${number}\ndata: ${JSON.stringify({ ...event, sequence_number: number })}\n\n`;
-      if (open) res.write(text);
-      else held.push(text);
+      const sseEvent = { event: event.type, id: number, data: { ...event, sequence_number: number } };
+      if (sse.opened) await sse.send(sseEvent);
+      else held.push(sseEvent);
     }
   };
-  const openNow = () => {
-    if (open) return;
-    open = true;
-    openEventStream(res);
-    res.write(held.join(''));
+  const openNow = async () => {
+    if (sse.opened) return;
+    sse.open();
+    for (const event of held.splice(0)) await sse.send(event);
   };
 
-  send(events.opening());
+  await send(events.opening());
   try {
     for await (const event of source) {
       if (isOutput(event)) {
         const now = Date.now();
         res.locals.ttftMs ??= now - options.startedAt;
         res.locals.lastTokenAt = now;
-        openNow();
+        await openNow();
       }
       if (event.type === 'done') {
         res.locals.usage = event.usage;
-        openNow();
+        await openNow();
       }
       if (event.type === 'error') {
-        if (!open) throw spoolErrorFromBody(event.status, event.error);
+        if (!sse.opened) throw spoolErrorFromBody(event.status, event.error);
         res.locals.streamError = spoolErrorFromBody(event.status, event.error);
       }
-      send(events.add(event));
+      await send(events.add(event));
       if (event.type === 'done' || event.type === 'error') break;
     }
   } catch (error) {
-    if (!open) throw error;
+    if (!sse.opened) throw error;
+    if (error instanceof StreamStalledError) return;
     const spoolError = error instanceof SpoolError ? error : new SpoolError(500, 'The response stream broke off; retrieve the response to see how it ended.', 'server_error', 'stream_error');
     res.locals.streamError = spoolError;
-    send(events.fail(spoolError.toJSON().error));
+    await send(events.fail(spoolError.toJSON().error)).catch(() => undefined);
   } finally {
-    if (open) res.end();
+    if (sse.opened) sse.end();
   }
 }
 
@@ -105,5 +107,5 @@ export async function streamResponseLog(deps: ApiDeps, res: Response, record: Jo
   const events = createResponseEvents(meta, record.body as StoredResponse);
   const signal = whenClosed(res);
   const source = jobEventsOf(followJobLog(deps, record.id, record.owner, -1, signal));
-  await writeResponseStream(res, events, source, { after, deferHeaders: false, startedAt: Date.now() });
+  await writeResponseStream(res, events, source, { after, deferHeaders: false, startedAt: Date.now(), stallMs: deps.config.SSE_STALL_TIMEOUT_MS });
 }

@@ -30,7 +30,13 @@ export function generateHandler<Body>(deps: ApiDeps, endpoint: GenerateEndpoint<
       return respondAsync(deps, res, { endpoint: endpoint.path, idPrefix: endpoint.idPrefix, requestedModel: endpoint.model(body), body, stream, job });
     }
     const meta = { id, model: endpoint.model(body), created: Math.floor(Date.now() / 1000) };
-    const relayOptions = (choices: number) => ({ stream, includeUsage: endpoint.includeUsage(body), choices, startedAt: res.locals.startedAt });
+    const relayOptions = (choices: number) => ({
+      stream,
+      includeUsage: endpoint.includeUsage(body),
+      choices,
+      startedAt: res.locals.startedAt,
+      stallMs: deps.config.SSE_STALL_TIMEOUT_MS,
+    });
     const cacheable = { endpoint: endpoint.idPrefix, model: spec.id, body: body as Record<string, unknown>, defaults: endpoint.cacheDefaults ?? {} };
     await answerWithCache(deps.cache, deps.config, req, res, cacheable, {
       replay: (result) => relay(res, replayOutput(result), endpoint.format(meta, body), relayOptions(result.choices.length)),
