@@ -10,11 +10,13 @@ const files = scratch([
     source: 'meta-llama/Llama-3.1-70B-Instruct',
     options: { maxModelLen: 1024, maxNumSeqs: 8, gpuMemoryUtilization: 0.85, toolCallParser: 'llama3_json', apiKey: 'sk-vllm-secret', extraArgs: ['--dtype', 'bfloat16'] },
   },
+  { id: 'plain', engine: 'vllm', source: 'org/plain', options: { maxModelLen: 512 } },
 ]);
 
 describe('vllm engine, spawn mode, through Spool', () => {
   let spool: Spool;
   let worker: ModelWorker;
+  let plain: ModelWorker;
   let startedAt: number;
 
   beforeAll(async () => {
@@ -22,15 +24,18 @@ describe('vllm engine, spawn mode, through Spool', () => {
     const env = fakeVllmEnv(files.recordFile, { FAKE_VLLM_HEALTH_DELAY_MS: '700', FAKE_VLLM_CRASH_MARKER: files.crashMarker, FAKE_VLLM_TOKEN_MS: '10' });
     worker = await startModelWorker(spool.config, 'big', { gpus: ['0', '1', '2', '3'], env });
     startedAt = Date.now();
+    plain = await startModelWorker(spool.config, 'plain', { gpus: ['5'], env: fakeVllmEnv(files.recordFile) });
     await waitForModel(spool, 'big');
+    await waitForModel(spool, 'plain');
   });
   afterAll(async () => {
+    await plain?.close();
     await worker?.close();
     await spool?.close();
   });
 
   it('spawns vllm serve with TP equal to the GPU count, CUDA_VISIBLE_DEVICES pinned, and the model options', () => {
-    const start = readRecord(files.recordFile).find((entry) => entry.event === 'start')!;
+    const start = readRecord(files.recordFile).find((entry) => entry.event === 'start' && entry.args![1] === 'meta-llama/Llama-3.1-70B-Instruct')!;
     expect(start.cudaVisibleDevices).toBe('0,1,2,3');
     const args = start.args!;
     const value = (name: string) => args[args.indexOf(name) + 1];
@@ -79,6 +84,25 @@ describe('vllm engine, spawn mode, through Spool', () => {
     expect(sent).toMatchObject({ model: 'big', max_tokens: 6, temperature: 0, seed: 3, stream: true, priority: 0, stream_options: { include_usage: true } });
   });
 
+  const lastRequest = () => readRecord(files.recordFile).filter((entry) => entry.event === 'request').at(-1)!.body!;
+
+  it("forwards vLLM's sampling extras, and no temperature or top_p the client did not set", async () => {
+    const extras = { top_k: 40, min_p: 0.05, repetition_penalty: 1.1, logit_bias: { '42': -100 } };
+    await spool.client.chat.completions.create({ model: 'big', messages: [{ role: 'user', content: 'sample me' }], max_tokens: 3, ...extras } as never);
+    const sent = lastRequest();
+    expect(sent).toMatchObject(extras);
+    expect(sent).not.toHaveProperty('temperature');
+    expect(sent).not.toHaveProperty('top_p');
+  });
+
+  it('refuses tools up front on a vLLM model without a tool-call parser', async () => {
+    const before = readRecord(files.recordFile).filter((entry) => entry.event === 'request').length;
+    const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object' } } }];
+    const failure = await spool.client.chat.completions.create({ model: 'plain', messages: [{ role: 'user', content: 'weather?' }], tools }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ status: 400, error: { param: 'tools', message: expect.stringContaining('toolCallParser') } });
+    expect(readRecord(files.recordFile).filter((entry) => entry.event === 'request')).toHaveLength(before);
+  });
+
   it('maps legacy completions and stop sequences', async () => {
     const completion = await spool.client.completions.create({ model: 'big', prompt: 'one two three', max_tokens: 10, temperature: 0, stop: [' w'] });
     expect(completion.choices[0]!.text).toBe('fake-vllm one two three');
@@ -86,12 +110,12 @@ describe('vllm engine, spawn mode, through Spool', () => {
   });
 
   it('restarts vllm when it dies under a job, and the job completes', async () => {
-    const before = readRecord(files.recordFile).filter((entry) => entry.event === 'start').length;
+    const before = readRecord(files.recordFile).filter((entry) => entry.event === 'start' && entry.cudaVisibleDevices === '0,1,2,3').length;
     const completion = await spool.client.chat.completions.create({ model: 'big', messages: [{ role: 'user', content: 'please CRASH now' }], max_tokens: 5, temperature: 0 });
     expect(completion.choices[0]!.message.content).toBe('fake-vllm please CRASH now w4');
     const record = readRecord(files.recordFile);
     expect(record.some((entry) => entry.event === 'crash')).toBe(true);
-    const starts = record.filter((entry) => entry.event === 'start');
+    const starts = record.filter((entry) => entry.event === 'start' && entry.cudaVisibleDevices === '0,1,2,3');
     expect(starts.length).toBe(before + 1);
     expect(starts.at(-1)!.pid).not.toBe(starts.at(-2)!.pid);
     expect(starts.at(-1)!.cudaVisibleDevices).toBe('0,1,2,3');
@@ -144,7 +168,7 @@ describe('vllm engine, spawn mode, through Spool', () => {
   });
 
   it('stops vllm on shutdown', async () => {
-    const pid = readRecord(files.recordFile).filter((entry) => entry.event === 'start').at(-1)!.pid;
+    const pid = readRecord(files.recordFile).filter((entry) => entry.event === 'start' && entry.cudaVisibleDevices === '0,1,2,3').at(-1)!.pid;
     await worker.close();
     expect(readRecord(files.recordFile).some((entry) => entry.event === 'stop' && entry.pid === pid)).toBe(true);
     expect(() => process.kill(pid, 0)).toThrow();

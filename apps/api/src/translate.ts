@@ -8,12 +8,19 @@ import {
   type GenerationRequest,
 } from '@spool/shared';
 
-/** Sampling defaults are OpenAI's: a missing temperature means 1, not 0. */
+/**
+ * Sampling as the client set it: a missing temperature or top_p stays missing, so each engine
+ * applies its default (OpenAI's 1; vLLM the model's generation_config), never 0.
+ */
 function sampling(body: ChatCompletionRequest | CompletionRequest, maxTokens: number | null | undefined, choiceIndex: number) {
   return {
     maxTokens: maxTokens ?? undefined,
-    temperature: body.temperature ?? 1,
-    topP: body.top_p ?? 1,
+    ...(body.temperature != null ? { temperature: body.temperature } : {}),
+    ...(body.top_p != null ? { topP: body.top_p } : {}),
+    ...(body.top_k != null ? { topK: body.top_k } : {}),
+    ...(body.min_p != null ? { minP: body.min_p } : {}),
+    ...(body.repetition_penalty != null ? { repetitionPenalty: body.repetition_penalty } : {}),
+    ...(body.logit_bias != null ? { logitBias: body.logit_bias } : {}),
     // Choices of one request differ only by their seed; a given seed keeps every choice reproducible.
     seed: body.seed == null ? undefined : body.seed + choiceIndex,
     stop: body.stop,

@@ -30,13 +30,23 @@ export interface GenerationRequest {
   prompt?: string;
   /** Completion tokens at most; undefined means up to the end of the context. */
   maxTokens?: number;
-  /** 0 means greedy. */
-  temperature: number;
-  topP: number;
+  /** 0 means greedy; undefined: the engine's default (OpenAI's 1; vLLM: the model's generation_config). */
+  temperature?: number;
+  /** Undefined: the engine's default, as for `temperature`. */
+  topP?: number;
   seed?: number;
   stop: string[];
   presencePenalty: number;
   frequencyPenalty: number;
+  /** vLLM's sampling extras (see SAMPLING_EXTRAS); set only where the model's engine honours them. */
+  topK?: number;
+  minP?: number;
+  repetitionPenalty?: number;
+  /** Token id (as a string) → bias, -100..100. */
+  logitBias?: Record<string, number>;
+  /** Log probabilities of the chosen tokens, and of this many alternatives each. */
+  logprobs?: boolean;
+  topLogprobs?: number;
   /** Queue priority (lower runs first); engines with priority scheduling (vLLM) pass it on. */
   priority?: number;
   /** Functions the model may call (already checked with `findUnconstrainableKeyword`); none when absent. */

@@ -5,6 +5,7 @@ export * from './engine.js';
 export * from './jobs.js';
 export * from './queued-tokens.js';
 export * from './models.js';
+export * from './sampling-extras.js';
 export * from './async-queue.js';
 export * from './openai/common.js';
 export * from './openai/chat-completion.js';

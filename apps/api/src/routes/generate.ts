@@ -7,12 +7,14 @@ import { jobOutput } from '../respond/job-output.js';
 import type { GenerateEndpoint } from '../respond/endpoints.js';
 import { relay } from '../respond/relay.js';
 import { resolveModel } from '../resolve-model.js';
+import { assertEngineHonours } from '../engine-support.js';
 
 /** parse → resolve model → cache lookup → enqueue → relay the worker's events as a stream or one body. */
 export function generateHandler<Body>(deps: ApiDeps, endpoint: GenerateEndpoint<Body>) {
   return async function generate(req: Request, res: Response): Promise<void> {
     const body = endpoint.parse(req.body);
     const { spec, contextLength } = resolveModel(deps, endpoint.model(body));
+    assertEngineHonours(spec, body as Record<string, unknown>);
     res.locals.model = spec.id;
     const stream = endpoint.stream(body, req);
     const background = wantsBackground(req);

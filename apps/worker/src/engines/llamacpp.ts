@@ -188,8 +188,9 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
     const decode = async (input: LlamaText | string, options: { grammar?: LlamaGrammar; stops?: (LlamaText | string)[]; onText?: (text: string) => void }) => {
       const { response, metadata } = await completion.generateCompletionWithMeta(input, {
         maxTokens: maxTokens - completionTokens,
-        temperature: request.temperature,
-        topP: request.topP,
+        // OpenAI's defaults where the client set none (node-llama-cpp's own temperature is 0, greedy).
+        temperature: request.temperature ?? 1,
+        topP: request.topP ?? 1,
         seed,
         evaluationPriority: evaluationPriorityOf(request.priority),
         signal: stop.signal,

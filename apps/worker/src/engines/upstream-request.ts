@@ -32,12 +32,22 @@ export function upstreamBody(request: GenerationRequest, options: UpstreamBodyOp
   const body: Record<string, unknown> = {
     model: options.model,
     ...(request.kind === 'chat' ? { messages: request.messages ?? [] } : { prompt: request.prompt ?? '' }),
-    temperature: request.temperature,
-    top_p: request.topP,
     stream: true,
     // vLLM (and OpenAI) send usage in a last chunk only when asked.
     stream_options: { include_usage: true },
   };
+  // Only what the client set: vLLM applies the model's generation_config to what is left out.
+  const sampling: Record<string, unknown> = {
+    temperature: request.temperature,
+    top_p: request.topP,
+    top_k: request.topK,
+    min_p: request.minP,
+    repetition_penalty: request.repetitionPenalty,
+    logit_bias: request.logitBias,
+    logprobs: request.logprobs,
+    top_logprobs: request.topLogprobs,
+  };
+  for (const [field, value] of Object.entries(sampling)) if (value !== undefined) body[field] = value;
   if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
   if (request.seed !== undefined) body.seed = request.seed;
   if (request.stop.length > 0) body.stop = request.stop;
