@@ -26,8 +26,16 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Uses the Redis at `url` when it answers; otherwise starts a private `redis-server` (nothing saved
- * to disk) and returns its URL and process. Fails with one clear line when neither is possible.
+ * How the private Redis keeps what it was given: every write appended to a file in the data folder
+ * and synced each second, so restarting `npm start` (or a crash of redis-server) keeps queued jobs,
+ * batches and files. `noeviction`: BullMQ's keys must never be evicted.
+ */
+export const DURABLE_REDIS_ARGS = ['--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction'];
+
+/**
+ * Uses the Redis at `url` when it answers; otherwise starts a private `redis-server` whose data
+ * lives in `<dataDir>/redis` (see DURABLE_REDIS_ARGS) and returns its URL and process. Fails with
+ * one clear line when neither is possible.
  */
 export async function ensureRedis(url: string, dataDir: string): Promise<{ url: string; process?: ChildProcess }> {
   if (await redisAnswers(url)) return { url };
@@ -36,11 +44,12 @@ export async function ensureRedis(url: string, dataDir: string): Promise<{ url: 
   }
   const port = await freePort();
   mkdirSync(`${dataDir}/redis`, { recursive: true });
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', `${dataDir}/redis`], {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...DURABLE_REDIS_ARGS, '--dir', `${dataDir}/redis`], {
     stdio: 'ignore',
   });
   const privateUrl = `redis://127.0.0.1:${port}`;
-  for (let tries = 0; tries < 50; tries += 1) {
+  // Up to a minute: a large append-only file takes a while to load, and Redis answers LOADING until then.
+  for (let tries = 0; tries < 600 && child.exitCode === null; tries += 1) {
     if (await redisAnswers(privateUrl)) return { url: privateUrl, process: child };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

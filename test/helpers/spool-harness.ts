@@ -46,13 +46,16 @@ export async function startInProcessWorker(config: Config): Promise<InProcessWor
   const engine = await createEngineForModel(loadModelSpecs(config)[0]!, config);
   await engine.start();
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-  const worker = await createWorker({ config, engine, redis, subscriber: redis.duplicate(), logger: createLogger({ name: 'test-worker', level: 'silent' }) });
+  const subscriber = redis.duplicate();
+  const worker = await createWorker({ config, engine, redis, subscriber, logger: createLogger({ name: 'test-worker', level: 'silent' }) });
   return {
     worker,
     engine,
     async close() {
       await worker.close();
       await engine.stop();
+      // Both: a subscriber left open reconnects forever, to a Redis a fault test has since stopped.
+      subscriber.disconnect();
       redis.disconnect();
     },
   };

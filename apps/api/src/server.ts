@@ -16,6 +16,7 @@ import { createJobChannels } from './queue/job-channel.js';
 import { createJobClient } from './queue/job-client.js';
 import { closeQueueSet } from './queue/queue-set.js';
 import { startQueuedTokensReconcile } from './queue/queued-tokens-reconcile.js';
+import { reconcileDataDir } from './recovery/reconcile-data-dir.js';
 import { createSpoolFunctions } from './functions/setup.js';
 import { createRequestMetrics } from './request-metrics.js';
 import { createWorkerRegistry } from './worker-registry.js';
@@ -49,6 +50,8 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
     cache: config.CACHE_POLICY === 'off' ? undefined : createResponseCache({ config, logger, models: () => models.map((spec) => spec.id) }),
   };
   const deps: ApiDeps = { ...base, functions: await createSpoolFunctions(base) };
+  // Before serving, so a file or batch whose record Redis lost is back (or gone) by the first request.
+  await reconcileDataDir(deps).catch((error: unknown) => logger.error({ err: error }, 'data reconcile failed; files or batches Redis lost may stay unseen'));
   const batches = config.BATCH_COORDINATOR ? await startBatchCoordinator({ ...deps, redis }) : undefined;
   watchBatches(deps);
   const server = createHttpServer(createApp(deps), config);

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { batchRedisNames, NotFoundError, type BatchEndpoint, type BatchLineError, type BatchStatus, type Config } from '@spool/shared';
 
@@ -51,6 +53,16 @@ export function batchObject(batch: BatchRecord) {
     metadata: batch.metadata,
   };
 }
+
+/** Where a batch keeps its files while it runs (its sidecar, its partial results); removed once it ends. */
+export const batchDirectory = (config: Config, batchId: string) => join(config.SPOOL_DATA_DIR, 'batches', batchId);
+
+/**
+ * A batch as created, with the deployment's Redis prefix, kept in its directory until it ends: what
+ * the start-up reconcile rebuilds a lost Redis record from (see batch/reconcile-batches.ts).
+ */
+export type BatchSidecar = BatchRecord & { prefix: string };
+export const batchSidecarPath = (directory: string) => join(directory, 'batch.json');
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -105,7 +117,21 @@ export function createBatchStore(redis: Redis, config: Config) {
         .hset(names.batch(batch.id), { id: batch.id, owner, status: batch.status, ...encode(batch) })
         .zadd(names.batchesOf(owner), Date.now(), batch.id)
         .exec();
+      const directory = batchDirectory(config, batch.id);
+      await mkdir(directory, { recursive: true });
+      const sidecar: BatchSidecar = { ...batch, prefix: config.REDIS_PREFIX };
+      const scratch = join(directory, `.batch.json.${randomUUID().slice(0, 8)}.tmp`);
+      await writeFile(scratch, JSON.stringify(sidecar));
+      await rename(scratch, batchSidecarPath(directory));
       return batch;
+    },
+    /** Writes a lost batch's record back (and its place in the owner's list). */
+    async restore(batch: BatchRecord): Promise<void> {
+      await redis
+        .multi()
+        .hset(names.batch(batch.id), { id: batch.id, owner: batch.owner, status: batch.status, ...encode(batch) })
+        .zadd(names.batchesOf(batch.owner), batch.created_at * 1000, batch.id)
+        .exec();
     },
     /** The batch, if it exists and (with an owner) belongs to that owner; else a 404. */
     async get(id: string, owner?: string): Promise<BatchRecord> {

@@ -1,11 +1,10 @@
-import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { batchRedisNames, type BatchStatus, type ModelSpec } from '@spool/shared';
 import { mayUseModel } from '../auth/model-access.js';
 import { createFileStore } from '../files/file-store.js';
-import { createBatchStore, nowSeconds, type BatchRecord } from './batch-store.js';
+import { batchDirectory, createBatchStore, nowSeconds, type BatchRecord } from './batch-store.js';
 import { finalizeFiles } from './finalize.js';
 import { readLines, validateInput } from './input-lines.js';
 import { createLineJobs } from './line-jobs.js';
@@ -60,7 +59,7 @@ export async function startBatchCoordinator(deps: Omit<BatchContext, 'store' | '
 
   async function drive(batchId: string): Promise<RunEnd | undefined> {
     let batch = await store.get(batchId);
-    const directory = join(config.SPOOL_DATA_DIR, 'batches', batch.id);
+    const directory = batchDirectory(config, batch.id);
     if (batch.status === 'validating') {
       const input = await context.files.get(batch.input_file_id).catch(() => undefined);
       const validation = input
@@ -68,6 +67,7 @@ export async function startBatchCoordinator(deps: Omit<BatchContext, 'store' | '
         : { errors: [{ code: 'file_not_found', message: `The input file '${batch.input_file_id}' no longer exists.`, param: 'input_file_id', line: null }], total: 0, models: [] };
       if (validation.errors.length > 0) {
         await store.transition(batch.id, ['validating', 'cancelling'], 'failed', { failed_at: nowSeconds(), errors: validation.errors });
+        await rm(directory, { recursive: true, force: true });
         return undefined;
       }
       await store.update(batch.id, { total: validation.total, models: validation.models });
@@ -98,6 +98,7 @@ export async function startBatchCoordinator(deps: Omit<BatchContext, 'store' | '
       if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
         const errors = [{ code: 'internal_error', message: 'The batch could not be run to its end; see the server log.', param: null, line: null }];
         await store.transition(job.data.batchId, ['validating', 'in_progress', 'finalizing', 'cancelling'], 'failed', { failed_at: nowSeconds(), errors });
+        await rm(batchDirectory(config, job.data.batchId), { recursive: true, force: true });
       }
       throw error;
     }

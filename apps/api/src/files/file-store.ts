@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -37,6 +37,8 @@ export const fileObject = (file: StoredFile) => ({
 export interface FileStore {
   /** Streams an upload to disk, counting bytes and lines against the limits, then records it. */
   save(owner: string, filename: string, purpose: FilePurpose, source: Readable): Promise<StoredFile>;
+  /** Writes a file's record again (its sidecar and Redis): the start-up reconcile restores a lost record with it. */
+  restore(file: StoredFile): Promise<StoredFile>;
   /** Records a file already written at `path` (moved into the store). */
   adopt(owner: string, filename: string, purpose: FilePurpose, path: string, id?: string): Promise<StoredFile>;
   /** The file, if it exists and (with an owner) belongs to that owner; else a 404. */
@@ -49,6 +51,13 @@ export interface FileStore {
   /** Removes scratch files that were not adopted. */
   discard(...paths: string[]): Promise<void>;
 }
+
+/**
+ * A stored file's metadata beside its bytes (`<id>.json`), with the deployment's Redis prefix: what
+ * the start-up reconcile rebuilds the Redis record from after Redis lost it.
+ */
+export type FileSidecar = StoredFile & { prefix: string };
+export const fileSidecarPath = (path: string) => `${path}.json`;
 
 export const newFileId = () => `file-${randomUUID().replaceAll('-', '').slice(0, 24)}`;
 
@@ -79,6 +88,11 @@ export function createFileStore(redis: Redis, config: Config): FileStore {
   const ready = mkdir(directory, { recursive: true });
 
   async function record(file: StoredFile): Promise<StoredFile> {
+    // Written whole, then renamed, so a crash never leaves a torn sidecar; before Redis, so a record never lacks one.
+    const sidecar: FileSidecar = { ...file, prefix: config.REDIS_PREFIX };
+    const scratch = join(directory, `.${file.id}.json.${randomUUID().slice(0, 8)}.tmp`);
+    await writeFile(scratch, JSON.stringify(sidecar));
+    await rename(scratch, fileSidecarPath(file.path));
     await redis
       .multi()
       .hset(names.file(file.id), { ...file })
@@ -118,6 +132,7 @@ export function createFileStore(redis: Redis, config: Config): FileStore {
       });
       return record({ id, owner, filename, purpose, bytes: size, lines: counter.lines(), createdAt: Date.now(), path });
     },
+    restore: record,
     async get(id, owner) {
       const file = await load(id);
       if (!file || (owner !== undefined && file.owner !== owner)) throw new NotFoundError(`No such File object: ${id}`, 'file_not_found', 'file_id');
@@ -141,6 +156,8 @@ export function createFileStore(redis: Redis, config: Config): FileStore {
     },
     async remove(id, owner) {
       const file = await this.get(id, owner);
+      // The sidecar goes first: a crash part-way leaves bytes without metadata, which the reconcile removes.
+      await rm(fileSidecarPath(file.path), { force: true });
       await redis.multi().del(names.file(id)).zrem(names.filesOf(file.owner), id).exec();
       await rm(file.path, { force: true });
     },

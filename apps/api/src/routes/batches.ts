@@ -1,8 +1,8 @@
-import { Queue } from 'bullmq';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { BATCH_ENDPOINTS, batchListSchema, batchObjectSchema, batchRedisNames, InvalidRequestError, SpoolError, type Principal } from '@spool/shared';
+import { BATCH_ENDPOINTS, batchListSchema, batchObjectSchema, InvalidRequestError, SpoolError, type Principal } from '@spool/shared';
 import type { ApiDeps } from '../deps.js';
+import { addBatchJob, batchQueueOf } from '../batch/batch-queue.js';
 import { batchObject, createBatchStore, nowSeconds } from '../batch/batch-store.js';
 import { createFileStore } from '../files/file-store.js';
 import { describeRoute } from '../openapi/registry.js';
@@ -50,7 +50,7 @@ describeRoute({
 export function batchesRouter(deps: ApiDeps): Router {
   const store = createBatchStore(deps.redis, deps.config);
   const files = createFileStore(deps.redis, deps.config);
-  const queue = new Queue(batchRedisNames(deps.config.REDIS_PREFIX).batchQueue, { connection: deps.redis, prefix: deps.config.REDIS_PREFIX });
+  const queue = batchQueueOf(deps.redis, deps.config);
   return Router()
     .post('/v1/batches', async (req, res) => {
       const body = createBody.parse(req.body);
@@ -66,7 +66,7 @@ export function batchesRouter(deps: ApiDeps): Router {
         metadata: body.metadata ?? null,
         allowed_models: allowedModels,
       });
-      await queue.add('batch', { batchId: batch.id }, { jobId: batch.id, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } });
+      await addBatchJob(queue, batch.id);
       res.json(batchObject(batch));
     })
     .get('/v1/batches', async (req, res) => {

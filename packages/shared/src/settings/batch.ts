@@ -26,6 +26,11 @@ export const batchSettings = {
    * Workers and coordinators must agree on it (and on BATCH_FREE_SLOTS).
    */
   BATCH_PREFETCH: z.coerce.number().int().nonnegative().default(4),
+  /**
+   * At API start, bytes in the data folder with no Redis record and no sidecar are removed only when
+   * untouched this long (seconds): younger ones may be an upload another replica is writing.
+   */
+  DATA_RECONCILE_GRACE_S: z.coerce.number().int().nonnegative().default(3600),
   /** Where the `spool batch` client finds the API. */
   SPOOL_URL: z.string().url().default('http://127.0.0.1:8000'),
   /** Bearer token the `spool batch` client sends (unset: none, for AUTH_DISABLED servers). */
