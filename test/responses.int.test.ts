@@ -119,10 +119,30 @@ describe('the Responses API', () => {
     // A replay after the end gives exactly the same events.
     const replay = await collect(await spool.client.responses.retrieve(queued.id, { stream: true }));
     expect(replay).toEqual(whole);
-    // The job behind it is the async job of the same id.
+    // The job behind it is the async job of the same id, and its event stream is the same stream.
     const job = (await spool.client.get(`/jobs/${queued.id}`)) as { endpoint: string; status: string; result: { output: unknown[] } };
     expect(job).toMatchObject({ endpoint: '/v1/responses', status: 'completed' });
     expect(job.result.output).toEqual(final.output);
+    const jobEvents = await collect((await spool.client.get(`/jobs/${queued.id}/events`, { stream: true, query: { starting_after: '5' } })) as never);
+    expect(jobEvents).toEqual(tail);
+
+    // Another API replica (same Redis) serves the same stream, resumed by Last-Event-ID.
+    const replica = await startSpool({ REDIS_PREFIX: spool.config.REDIS_PREFIX });
+    try {
+      const fromReplica = await collect(await replica.client.responses.retrieve(queued.id, { stream: true }, { headers: { 'Last-Event-ID': '5' } }));
+      expect(fromReplica).toEqual(tail);
+    } finally {
+      // Only its API: closing the whole harness would delete the keys this test run shares.
+      await replica.api.close();
+    }
+  });
+
+  it('answers an error before any output with its HTTP status, streamed or not, and keeps no response', async () => {
+    const tooLong = { model: MODEL, input: 'Once upon a time there was a little girl. '.repeat(200), max_output_tokens: 10 };
+    await expect(spool.client.responses.create(tooLong)).rejects.toMatchObject({ status: 400, code: 'context_length_exceeded' });
+    await expect(spool.client.responses.create({ ...tooLong, stream: true })).rejects.toMatchObject({ status: 400, code: 'context_length_exceeded' });
+    const jobs = (await spool.client.get('/jobs', { query: { limit: 100 } })) as { data: { id: string; status: string }[] };
+    expect(jobs.data.filter((job) => job.status === 'failed')).toEqual([]);
   });
 
   it('streams a background response live from its creation', async () => {
