@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMBEDDED_MODEL_SOURCE, findModelFile, loadConfig, SpoolError, type Engine, type GenerationRequest } from '@spool/shared';
-import { createLlamaCppEngine, createThreadedLlamaCppEngine, type LlamaCppEngineOptions } from '@spool/worker';
+import { createLlamaCppEngine, createThreadedLlamaCppEngine, EngineLostError, type LlamaCppEngineOptions } from '@spool/worker';
 import { testEnv } from './helpers/spool-harness.js';
 
 const config = loadConfig(testEnv());
@@ -72,6 +72,22 @@ describe('the llama.cpp engine on its own thread', () => {
     expect(threaded.stats().busySlots).toBe(0);
     // The slot serves the next request at once.
     expect((await collect(threaded, request({ maxTokens: 4 }))).tokens).toBe(4);
+  });
+
+  it('says it is lost once when its thread dies, and fails later calls at once instead of posting to a dead thread', async () => {
+    const doomed = createThreadedLlamaCppEngine(options);
+    await doomed.start();
+    const lost: Error[] = [];
+    doomed.onLost!((error) => lost.push(error));
+    expect((await collect(doomed, request({ maxTokens: 4 }))).tokens).toBe(4);
+    // Between generations: terminating a thread in the middle of a native decode may abort the process.
+    await doomed.thread!.terminate();
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toBeInstanceOf(EngineLostError);
+    await expect(collect(doomed, request())).rejects.toBeInstanceOf(EngineLostError);
+    await expect(doomed.countPromptTokens(request())).rejects.toBeInstanceOf(EngineLostError);
+    await doomed.stop();
+    expect(lost).toHaveLength(1);
   });
 
   it('fails start with the engine\'s error when the model cannot load, instead of hanging', async () => {

@@ -4,6 +4,9 @@ import { loadConfig } from '@spool/shared';
 import { ensureRedis } from '../ensure-redis.js';
 import { quickstartSecret } from '../quickstart-secret.js';
 
+/** A worker that exits non-zero after running this long is restarted; sooner, it failed to start. */
+const WORKER_RESTART_AFTER_MS = 60_000;
+
 /** All in one: Redis (the configured one, or a private one), one worker child process, the API. */
 export async function run(): Promise<void> {
   const configured = loadConfig();
@@ -17,7 +20,9 @@ export async function run(): Promise<void> {
   const config = loadConfig(env);
 
   // Re-run this same entry point (with tsx's loader flags) as the worker.
-  const worker = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'worker'], { env, stdio: 'inherit' });
+  const spawnWorker = () => spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'worker'], { env, stdio: 'inherit' });
+  let worker = spawnWorker();
+  let workerStartedAt = Date.now();
   const api = await startApi(config);
   console.log(`Spool API listening on ${api.url} (model ${config.DEFAULT_MODEL}; the worker is loading it)`);
   if (!config.AUTH_DISABLED && config.JWT_SECRET_KEY) {
@@ -35,12 +40,21 @@ export async function run(): Promise<void> {
     redis.process?.kill();
     process.exit(code);
   };
-  worker.on('exit', (code) => {
-    if (!stopping) {
-      console.error(`The worker exited (code ${code}); stopping.`);
-      void stop(1);
+  // A worker whose engine died exits 1 after handing its jobs back (see apps/worker/src/main.ts): start a
+  // fresh one. One that fails soon after its start would only fail again: stop instead.
+  const onWorkerExit = (code: number | null) => {
+    if (stopping) return;
+    if (code !== 0 && Date.now() - workerStartedAt > WORKER_RESTART_AFTER_MS) {
+      console.error(`The worker exited (code ${code}); starting a new one.`);
+      worker = spawnWorker();
+      workerStartedAt = Date.now();
+      worker.on('exit', onWorkerExit);
+      return;
     }
-  });
+    console.error(`The worker exited (code ${code}); stopping.`);
+    void stop(1);
+  };
+  worker.on('exit', onWorkerExit);
   process.on('SIGTERM', () => void stop(0));
   process.on('SIGINT', () => void stop(0));
 }

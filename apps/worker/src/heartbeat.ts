@@ -35,8 +35,13 @@ export function startHeartbeat(options: {
     };
     await redis.hset(names.workers, workerId, JSON.stringify(announcement));
   };
-  const logBeat = () => beat().catch((error) => options.logger.warn({ err: error }, 'heartbeat failed'));
-  void logBeat();
+  let stopped = false;
+  let lastBeat: Promise<void> = Promise.resolve();
+  const logBeat = () => {
+    if (stopped) return;
+    lastBeat = beat().catch((error) => options.logger.warn({ err: error }, 'heartbeat failed'));
+  };
+  logBeat();
   const timer = setInterval(logBeat, config.HEARTBEAT_INTERVAL_MS);
   let metricsTimer: NodeJS.Timeout | undefined;
   if (config.METRICS_LOG_INTERVAL_S > 0) {
@@ -49,8 +54,11 @@ export function startHeartbeat(options: {
   timer.unref();
   return {
     async stop() {
+      stopped = true;
       clearInterval(timer);
       clearInterval(metricsTimer);
+      // A beat still on its way would announce the worker again after it left.
+      await lastBeat;
       await redis.hdel(names.workers, workerId);
     },
   };

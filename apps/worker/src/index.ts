@@ -1,6 +1,6 @@
 export { createWorker, type RunningWorker, type WorkerDeps } from './worker.js';
 export { createLlamaCppEngine, type LlamaCppEngineOptions } from './engines/llamacpp.js';
-export { createThreadedLlamaCppEngine } from './engines/threaded-llamacpp.js';
+export { createThreadedLlamaCppEngine, type ThreadedEngine } from './engines/threaded-llamacpp.js';
 export { createVllmEngine, type VllmEngineOptions } from './engines/vllm.js';
 export { createOpenAIEngine, type OpenAIEngineOptions } from './engines/openai.js';
 export { EngineLostError } from './engines/engine-lost-error.js';

@@ -29,15 +29,18 @@ export async function runWorkerProcess(argv: string[] = process.argv.slice(2)): 
   const worker = await createWorker({ config, engine, redis, subscriber: redis.duplicate(), logger, gpus });
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal, workerId: worker.id }, 'worker stopping');
     await worker.close();
     await engine.stop();
     redis.disconnect();
-    process.exit(0);
+    process.exit(code);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // A dead engine is not restarted in place (its native state went with it): the worker has handed its
+  // jobs back and left the registry; exit 1 so the supervisor (compose, Kubernetes, systemd) starts a fresh one.
+  void worker.lost.then(() => shutdown('engine lost', 1));
 }

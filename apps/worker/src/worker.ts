@@ -50,6 +50,12 @@ export interface WorkerLoad {
 export interface RunningWorker {
   id: string;
   load(): WorkerLoad;
+  /**
+   * Resolves once the engine died for good (Engine.onLost) and this worker stopped taking jobs: it
+   * no longer announces itself and handed its jobs back to the queue. The process should exit
+   * non-zero so its supervisor restarts it with a fresh engine.
+   */
+  lost: Promise<Error>;
   /** Stops pulling, lets running jobs finish within the grace period, hands back the rest. */
   close(): Promise<void>;
 }
@@ -66,6 +72,8 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const names = redisNames(config.REDIS_PREFIX);
   const id = `${engine.model.id}-${randomUUID().slice(0, 8)}`;
   const running = new Map<string, AbortController>();
+  /** Set once the engine died for good (Engine.onLost): nothing starts here any more. */
+  let engineGone = false;
   // A refused write means this attempt lost its lock: stop generating and free the slot.
   const abandon = (jobId: string) => running.get(jobId)?.abort(LOCK_LOST);
   const sharedPublisher = createEventPublisher(redis, names, {
@@ -99,6 +107,11 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
     const jobId = job.id!;
     const attempt = job.attemptsStarted;
     const data = job.data;
+    if (engineGone && token) {
+      // Fetched while BullMQ was closing after the engine died: straight back to the queue, unstarted.
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
     const publisher = data.silent ? SILENT_PUBLISHER : sharedPublisher;
     const fail = (error: SpoolError) => {
       publisher.publish(jobId, attempt, { type: 'error', status: error.status, error: error.toJSON().error });
@@ -195,6 +208,18 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const heartbeat = startHeartbeat({ config, engine, redis, workerId: id, gpus: deps.gpus ?? [], scheduler, logger });
   logger.info({ workerId: id, model: engine.model.id, slots: engine.model.slots }, 'worker ready');
 
+  const lost = new Promise<Error>((resolve) => {
+    engine.onLost?.((error) => {
+      engineGone = true;
+      logger.error({ err: error, workerId: id }, 'the engine died: this worker stops taking jobs and hands its jobs back');
+      // Close at once (before the engine fails the running jobs): a job handed back must not be fetched
+      // here again. Running and admitted jobs fail fast with EngineLostError and go back to the queue
+      // for another worker; leaving the registry stops the API routing here.
+      const closing = worker.close();
+      void Promise.allSettled([closing, heartbeat.stop()]).then(() => resolve(error));
+    });
+  });
+
   return {
     id,
     load() {
@@ -202,6 +227,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
       const size = Math.max(1, gate.guess());
       return { held: held.notStarted + held.running, running: held.running, blocked, capacity: Math.min(slots, Math.floor(tokenBudget / size)), tokenBudget };
     },
+    lost,
     async close() {
       const grace = setTimeout(() => running.forEach((controller) => controller.abort(SHUTDOWN)), config.SHUTDOWN_GRACE_MS);
       await worker.close();

@@ -100,4 +100,10 @@ export interface Engine {
   countPromptTokens(request: GenerationRequest): Promise<number>;
   stats(): EngineStats;
   stop(): Promise<void>;
+  /**
+   * Calls `listener` once if the engine dies for good while running (an engine thread that exited):
+   * it will not serve again, so its worker must stop taking jobs. Engines that restart what they
+   * drive (vLLM's server) never call it.
+   */
+  onLost?(listener: (error: Error) => void): void;
 }

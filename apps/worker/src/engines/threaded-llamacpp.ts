@@ -4,15 +4,22 @@ import { EngineLostError } from './engine-lost-error.js';
 import { fromThreadError, type FromEngineThread, type ToEngineThread } from './engine-thread-protocol.js';
 import { llamaCppModelInfo, type LlamaCppEngineOptions } from './llamacpp.js';
 
+export interface ThreadedEngine extends Engine {
+  /** The engine thread while it runs; tests terminate it to play a dead engine. */
+  readonly thread: Worker | undefined;
+}
+
 /**
  * The llama.cpp engine on a thread of its own. node-llama-cpp samples each token on the thread
  * that runs its event loop, between decode steps; in the worker's main thread every BullMQ and
  * Redis callback that happened to run there delayed the next step, which cost batch throughput
  * (about a fifth against the engine alone). Here the engine thread does nothing else, and the main
  * thread gets its events in one message per tick. A thread that dies fails what it was running
- * with EngineLostError, so the worker hands those jobs back.
+ * with EngineLostError, so the worker hands those jobs back; the engine is then lost for good (the
+ * native engine's state went with the thread): later calls fail at once and `onLost` tells the
+ * worker, which stops taking jobs and exits for its supervisor to restart it (see worker.ts).
  */
-export function createThreadedLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
+export function createThreadedLlamaCppEngine(options: LlamaCppEngineOptions): ThreadedEngine {
   const model = llamaCppModelInfo(options);
   let thread: Worker | undefined;
   let stats: EngineStats = { busySlots: 0, memoryBytes: 0, memoryKind: 'ram', generatedTokens: 0 };
@@ -20,6 +27,9 @@ export function createThreadedLlamaCppEngine(options: LlamaCppEngineOptions): En
   const generations = new Map<number, AsyncQueue<GenerationEvent>>();
   const counts = new Map<number, { resolve(tokens: number): void; reject(error: Error): void }>();
   let stopped: (() => void) | undefined;
+  let stopping = false;
+  let lost: EngineLostError | undefined;
+  const lostListeners: ((error: Error) => void)[] = [];
 
   const post = (message: ToEngineThread) => thread?.postMessage(message);
 
@@ -82,13 +92,26 @@ export function createThreadedLlamaCppEngine(options: LlamaCppEngineOptions): En
         thread = undefined;
         throw error;
       }
-      thread.on('error', (error) => failAll(new EngineLostError(`The engine thread failed: ${error.message}`)));
+      let failure: Error | undefined;
+      thread.on('error', (error) => {
+        failure = error;
+        failAll(new EngineLostError(`The engine thread failed: ${error.message}`));
+      });
       thread.on('exit', (code) => {
-        failAll(new EngineLostError(`The engine thread exited (code ${code}).`));
+        thread = undefined;
+        if (!stopping) {
+          lost = new EngineLostError(`The engine thread ${failure ? `failed (${failure.message})` : `exited (code ${code})`}.`);
+          for (const listener of lostListeners) listener(lost);
+        }
+        failAll(lost ?? new EngineLostError('The engine stopped.'));
         stopped?.();
       });
     },
+    get thread() {
+      return thread;
+    },
     async *generate(request, signal) {
+      if (lost) throw lost;
       const id = (nextId += 1);
       const queue = createAsyncQueue<GenerationEvent>();
       generations.set(id, queue);
@@ -104,6 +127,7 @@ export function createThreadedLlamaCppEngine(options: LlamaCppEngineOptions): En
       }
     },
     countPromptTokens(request) {
+      if (lost) return Promise.reject(lost);
       const id = (nextId += 1);
       return new Promise((resolve, reject) => {
         counts.set(id, { resolve, reject });
@@ -112,12 +136,17 @@ export function createThreadedLlamaCppEngine(options: LlamaCppEngineOptions): En
     },
     stats: () => stats,
     async stop() {
-      if (!thread) return;
+      stopping = true;
+      const running = thread;
+      if (!running) return;
       const done = new Promise<void>((resolve) => (stopped = resolve));
       post({ type: 'stop' });
       await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 5000))]);
-      await thread.terminate();
+      await running.terminate();
       thread = undefined;
+    },
+    onLost(listener) {
+      lostListeners.push(listener);
     },
   };
 }
