@@ -123,6 +123,7 @@ export function createEventPublisher(redis: Redis, names: RedisNames, options: E
       const last = queued.at(-1);
       if (event.type === 'text-delta' && last?.type === 'text-delta' && last.choice === event.choice) {
         last.text += event.text;
+        if (last.tokens !== undefined || event.tokens !== undefined) last.tokens = (last.tokens ?? 1) + (event.tokens ?? 1);
       } else {
         const seq = sequence.get(jobId) ?? 0;
         sequence.set(jobId, seq + 1);

@@ -63,8 +63,9 @@ export type TokenUsage = Usage;
 
 /** Stream parts an engine yields, in order, ending with exactly one `end`. */
 export type GenerationEvent =
-  | { type: 'text-delta'; text: string }
-  | { type: 'tool-call-delta'; index: number; id?: string; name?: string; arguments: string }
+  /** `tokens`: how many generated tokens the piece holds, where the engine knows (else one a piece, as upstreams stream). */
+  | { type: 'text-delta'; text: string; tokens?: number }
+  | { type: 'tool-call-delta'; index: number; id?: string; name?: string; arguments: string; tokens?: number }
   | { type: 'end'; finishReason: FinishReason; usage: TokenUsage };
 
 /** Load and memory figures an engine reports for heartbeats and the metrics log. */

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { ZodError } from 'zod';
+import { ZodError, type z } from 'zod';
 import { InternalError, InvalidRequestError, SpoolError } from '@spool/shared';
 import type { Logger } from '@spool/shared';
 
@@ -9,11 +9,25 @@ export function paramOf(path: PropertyKey[]): string | null {
   return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`)).join('');
 }
 
+/**
+ * The issue to report: where a union failed in every branch and one branch says why in words of
+ * its own (a custom issue: "This model does not accept images"), that, not zod's "Invalid input".
+ */
+function specificIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union') return issue;
+  const explained = issue.errors.flat().filter((inner) => inner.code === 'custom' || inner.code === 'invalid_union');
+  for (const inner of explained) {
+    const found = specificIssue({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue);
+    if (found.code === 'custom') return found;
+  }
+  return issue;
+}
+
 /** Maps anything thrown to a SpoolError: the only place where errors take their wire shape. */
 export function toSpoolError(error: unknown): SpoolError | undefined {
   if (error instanceof SpoolError) return error;
   if (error instanceof ZodError) {
-    const issue = error.issues[0]!;
+    const issue = specificIssue(error.issues[0]!);
     const param = paramOf(issue.path);
     return new InvalidRequestError(param ? `Invalid value for '${param}': ${issue.message}` : issue.message, param, 'invalid_value');
   }

@@ -27,7 +27,8 @@ export function requestLog(deps: Pick<ApiDeps, 'logger' | 'metrics'>) {
       const usage = res.locals.usage as { prompt_tokens: number; completion_tokens: number } | undefined;
       const error = (res.locals.streamError ?? res.locals.error) as SpoolError | undefined;
       const status = res.locals.streamError?.status ?? (res.writableFinished ? res.statusCode : 499);
-      const completionTokens = usage?.completion_tokens ?? 0;
+      // A stream the client left before its end has no usage: count what the relay passed on.
+      const completionTokens = usage?.completion_tokens ?? (res.locals.streamedTokens as number | undefined) ?? 0;
       const entry: RequestRecord = {
         requestId,
         method: req.method,

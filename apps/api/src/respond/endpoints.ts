@@ -37,7 +37,7 @@ export const chat: GenerateEndpoint<ChatCompletionRequest> = {
   stream: (body, req) => req.path.endsWith('/stream') || body.stream === true,
   includeUsage: (body) => body.stream_options?.include_usage === true,
   toJob: chatJob,
-  format: (meta) => chatFormat(meta),
+  format: (meta, body) => chatFormat(meta, { legacyFunctions: !body.tools?.length && !!body.functions?.length }),
   cacheDefaults: { temperature: 1, top_p: 1, n: 1, presence_penalty: 0, frequency_penalty: 0, stop: [] },
 };
 

@@ -27,10 +27,23 @@ export interface ResponseMeta {
   id: string;
   model: string;
   created: number;
+  /** Names the serving configuration (see system-fingerprint.ts); null where unknown. */
+  systemFingerprint?: string;
 }
 
-export function chatFormat(meta: ResponseMeta): ResponseFormat {
-  const head = { id: meta.id, object: 'chat.completion.chunk', created: meta.created, model: meta.model, system_fingerprint: null };
+export interface ChatFormatOptions {
+  /**
+   * The request used the legacy `functions`: its call comes back as `message.function_call` (and
+   * `delta.function_call`) with finish reason `function_call`, as the legacy API answers.
+   */
+  legacyFunctions?: boolean;
+}
+
+export function chatFormat(meta: ResponseMeta, options: ChatFormatOptions = {}): ResponseFormat {
+  const legacy = options.legacyFunctions === true;
+  const systemFingerprint = meta.systemFingerprint ?? null;
+  const head = { id: meta.id, object: 'chat.completion.chunk', created: meta.created, model: meta.model, system_fingerprint: systemFingerprint };
+  const finishReasonOf = (reason: FinishReason) => (legacy && reason === 'tool_calls' ? 'function_call' : reason);
   const deltaOf = (delta: ChoiceDelta) => {
     switch (delta.kind) {
       case 'role':
@@ -38,6 +51,7 @@ export function chatFormat(meta: ResponseMeta): ResponseFormat {
       case 'text':
         return { content: delta.text };
       case 'tool-call':
+        if (legacy) return { function_call: delta.id === undefined ? { arguments: delta.arguments } : { name: delta.name, arguments: delta.arguments } };
         return {
           tool_calls: [
             delta.id === undefined
@@ -49,11 +63,12 @@ export function chatFormat(meta: ResponseMeta): ResponseFormat {
         return {};
     }
   };
+  const callsOf = (calls: ChoiceState['toolCalls']) => (legacy ? { function_call: calls[0]!.function } : { tool_calls: calls });
   return {
     roleChunk: true,
     chunk: (choice, delta, usage) => ({
       ...head,
-      choices: [{ index: choice, delta: deltaOf(delta), logprobs: null, finish_reason: delta.kind === 'finish' ? delta.finishReason : null }],
+      choices: [{ index: choice, delta: deltaOf(delta), logprobs: null, finish_reason: delta.kind === 'finish' ? finishReasonOf(delta.finishReason) : null }],
       ...(usage === null ? { usage: null } : {}),
     }),
     usageChunk: (usage) => ({ ...head, choices: [], usage }),
@@ -62,17 +77,17 @@ export function chatFormat(meta: ResponseMeta): ResponseFormat {
       object: 'chat.completion',
       created: meta.created,
       model: meta.model,
-      system_fingerprint: null,
+      system_fingerprint: systemFingerprint,
       choices: choices.map((choice, index) => ({
         index,
         message: {
           role: 'assistant',
           content: choice.toolCalls.length > 0 && choice.text === '' ? null : choice.text,
-          ...(choice.toolCalls.length > 0 ? { tool_calls: choice.toolCalls } : {}),
+          ...(choice.toolCalls.length > 0 ? callsOf(choice.toolCalls) : {}),
           refusal: null,
         },
         logprobs: null,
-        finish_reason: choice.finishReason ?? 'stop',
+        finish_reason: finishReasonOf(choice.finishReason ?? 'stop'),
       })),
       usage,
     }),
@@ -80,7 +95,7 @@ export function chatFormat(meta: ResponseMeta): ResponseFormat {
 }
 
 export function completionFormat(meta: ResponseMeta, echoPrompts?: string[]): ResponseFormat {
-  const head = { id: meta.id, object: 'text_completion', created: meta.created, model: meta.model, system_fingerprint: null };
+  const head = { id: meta.id, object: 'text_completion', created: meta.created, model: meta.model, system_fingerprint: meta.systemFingerprint ?? null };
   return {
     roleChunk: false,
     chunk: (choice, delta, usage) => ({

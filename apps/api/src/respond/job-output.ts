@@ -2,8 +2,9 @@ import { spoolErrorFromBody, type FinishReason, type JobEvent, type TokenUsage }
 
 /** What a route needs from a job's events, with worker attempts and errors already resolved. */
 export type JobOutput =
-  | { type: 'text'; choice: number; text: string }
-  | { type: 'tool-call'; choice: number; index: number; id?: string; name?: string; arguments: string }
+  /** `tokens`: generated tokens the piece holds (one where the engine did not say). */
+  | { type: 'text'; choice: number; text: string; tokens?: number }
+  | { type: 'tool-call'; choice: number; index: number; id?: string; name?: string; arguments: string; tokens?: number }
   | { type: 'choice-end'; choice: number; finishReason: FinishReason }
   /** A worker died and another re-runs the job from the start: discard what came before. */
   | { type: 'reset' }
@@ -20,10 +21,10 @@ export async function* jobOutput(events: AsyncIterable<JobEvent>): AsyncIterable
     }
     switch (event.type) {
       case 'text-delta':
-        yield { type: 'text', choice: event.choice, text: event.text };
+        yield { type: 'text', choice: event.choice, text: event.text, tokens: event.tokens };
         break;
       case 'tool-call-delta':
-        yield { type: 'tool-call', choice: event.choice, index: event.index, id: event.id, name: event.name, arguments: event.arguments };
+        yield { type: 'tool-call', choice: event.choice, index: event.index, id: event.id, name: event.name, arguments: event.arguments, tokens: event.tokens };
         break;
       case 'end':
         yield { type: 'choice-end', choice: event.choice, finishReason: event.finishReason };

@@ -45,11 +45,14 @@ export async function relay(res: Response, output: AsyncIterable<JobOutput> | It
         const now = Date.now();
         if (res.locals.ttftMs === undefined) res.locals.ttftMs = now - options.startedAt;
         res.locals.lastTokenAt = now;
+        // Counted as they come, so the log line of a stream the client abandons still says what was generated.
+        res.locals.streamedTokens = (res.locals.streamedTokens ?? 0) + (part.tokens ?? 1);
       }
       switch (part.type) {
         case 'reset':
           if (sse.opened) throw workerLost();
           choices = fresh();
+          res.locals.streamedTokens = 0;
           break;
         case 'text':
           choices[part.choice]!.text += part.text;

@@ -8,6 +8,7 @@ import type { GenerateEndpoint } from '../respond/endpoints.js';
 import { relay } from '../respond/relay.js';
 import { resolveModel } from '../resolve-model.js';
 import { assertEngineHonours } from '../engine-support.js';
+import { systemFingerprint } from '../respond/system-fingerprint.js';
 
 /** parse → resolve model → cache lookup → enqueue → relay the worker's events as a stream or one body. */
 export function generateHandler<Body>(deps: ApiDeps, endpoint: GenerateEndpoint<Body>) {
@@ -31,7 +32,7 @@ export function generateHandler<Body>(deps: ApiDeps, endpoint: GenerateEndpoint<
       const job = endpoint.toJob(body, target(true));
       return respondAsync(deps, res, { endpoint: endpoint.path, idPrefix: endpoint.idPrefix, requestedModel: endpoint.model(body), body, stream, job });
     }
-    const meta = { id, model: endpoint.model(body), created: Math.floor(Date.now() / 1000) };
+    const meta = { id, model: endpoint.model(body), created: Math.floor(Date.now() / 1000), systemFingerprint: systemFingerprint(spec) };
     const relayOptions = (choices: number) => ({
       stream,
       includeUsage: endpoint.includeUsage(body),

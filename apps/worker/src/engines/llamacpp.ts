@@ -180,6 +180,13 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
     const onAbort = () => stop.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     let completionTokens = 0;
+    // Tokens decoded since the last event: each event says how many it holds (an abandoned stream's log counts them).
+    let unreported = 0;
+    const taken = () => {
+      const tokens = unreported;
+      unreported = 0;
+      return tokens;
+    };
     // Without a seed every choice must still differ: node-llama-cpp would reuse one default.
     const seed = request.seed ?? randomInt(2 ** 31);
     const completion = new LlamaCompletion({ contextSequence: sequence });
@@ -201,7 +208,10 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
           request.presencePenalty || request.frequencyPenalty
             ? { presencePenalty: request.presencePenalty, frequencyPenalty: request.frequencyPenalty }
             : false,
-        onToken: (tokens) => (completionTokens += tokens.length),
+        onToken: (tokens) => {
+          completionTokens += tokens.length;
+          unreported += tokens.length;
+        },
         onTextChunk: options.onText,
       });
       const trigger = metadata.stopReason === 'customStopTrigger' ? metadata.customStopTrigger : undefined;
@@ -220,10 +230,10 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
       }
       const argumentsGrammar = await grammars.forSchema(tool.parameters);
       text = LlamaText([text, tool.name, syntax!.beforeArguments]);
-      events.push({ type: 'tool-call-delta', index: 0, id: newToolCallId(), name: tool.name, arguments: '' });
+      events.push({ type: 'tool-call-delta', index: 0, id: newToolCallId(), name: tool.name, arguments: '', tokens: taken() });
       const call = await decode(text, {
         grammar: argumentsGrammar,
-        onText: (piece) => events.push({ type: 'tool-call-delta', index: 0, arguments: piece }),
+        onText: (piece) => events.push({ type: 'tool-call-delta', index: 0, arguments: piece, tokens: taken() }),
       });
       return call.stopReason === 'maxTokens' ? 'length' : 'tool_calls';
     };
@@ -240,7 +250,7 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
         onText: (chunk) => {
           if (stoppedBySequence) return;
           const { text, stopped } = stopMatcher.push(chunk);
-          if (text) events.push({ type: 'text-delta', text });
+          if (text) events.push({ type: 'text-delta', text, tokens: taken() });
           if (stopped) {
             stoppedBySequence = true;
             stop.abort();
@@ -249,7 +259,7 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
       });
       if (stoppedBySequence) return 'stop';
       const rest = stopMatcher.flush();
-      if (rest) events.push({ type: 'text-delta', text: rest });
+      if (rest) events.push({ type: 'text-delta', text: rest, tokens: taken() });
       if (mode.kind === 'auto' && isCallTrigger(syntax!, answer.trigger)) {
         return decodeCall(LlamaText([prompt.input, answer.text]), mode.tools);
       }

@@ -3,8 +3,18 @@ import { finishReasonSchema, samplingFields, usageSchema } from './common.js';
 import { toolRequestFields } from './tools.js';
 
 const textPart = z.object({ type: z.literal('text'), text: z.string() });
+/** Content parts the OpenAI API takes that no Spool engine reads, and what they hold. */
+const MEDIA_PARTS: Record<string, string> = { image_url: 'images', input_image: 'images', input_audio: 'audio', audio: 'audio', file: 'files', input_file: 'files' };
+/** A text part; a media part gets its own message (not zod's "Invalid input") naming what the model does not take. */
+const contentPart = z.preprocess((part, context) => {
+  const type = (part as { type?: unknown } | null)?.type;
+  if (typeof type === 'string' && MEDIA_PARTS[type]) {
+    context.addIssue({ code: 'custom', message: `This model does not accept ${MEDIA_PARTS[type]} (a content part of type '${type}'); send text parts only.`, input: part });
+  }
+  return part;
+}, textPart);
 /** Message content: a string, or text parts (joined), as the OpenAI clients send it. */
-const contentSchema = z.union([z.string(), z.array(textPart)]);
+const contentSchema = z.union([z.string(), z.array(contentPart)]);
 
 const toolCallSchema = z.object({
   id: z.string(),
@@ -47,6 +57,8 @@ export const chatCompletionSchema = z.object({
         role: z.literal('assistant'),
         content: z.string().nullable(),
         tool_calls: z.array(toolCallSchema).optional(),
+        /** The call, when the request used the legacy `functions`. */
+        function_call: toolCallSchema.shape.function.optional(),
       }),
       logprobs: z.null(),
       finish_reason: finishReasonSchema,
@@ -78,6 +90,7 @@ export const chatCompletionChunkSchema = z.object({
             }),
           )
           .optional(),
+        function_call: z.object({ name: z.string().optional(), arguments: z.string().optional() }).optional(),
       }),
       logprobs: z.null(),
       finish_reason: finishReasonSchema.nullable(),
