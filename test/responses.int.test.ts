@@ -154,11 +154,15 @@ describe('the Responses API', () => {
 
   it('cancels background responses: a running one stops, a waiting one leaves the queue; a synchronous one cannot be cancelled', async () => {
     const started = await Promise.all(
-      [0, 1, 2].map(() => spool.client.responses.create({ model: MODEL, input: 'Once upon a time', max_output_tokens: 400, temperature: 1, background: true })),
+      [0, 1, 2].map(() => spool.client.responses.create({ model: MODEL, input: 'Once upon a time', max_output_tokens: 900, temperature: 1, background: true })),
     );
     // Two slots: two run (their streams have begun), the third waits.
     await collect(await spool.client.responses.retrieve(started[0]!.id, { stream: true }), 4);
-    await collect(await spool.client.responses.retrieve(started[1]!.id, { stream: true }), 4);
+    await collect(await spool.client.responses.retrieve(started[1]!.id, { stream: true }), 6);
+    // Polled while running: the output so far, its items still in progress.
+    const running = await spool.client.responses.retrieve(started[1]!.id);
+    expect(running.status).toBe('in_progress');
+    expect(running.output[0]).toMatchObject({ type: 'message', status: 'in_progress' });
     const cancelled = await Promise.all(started.map((response) => spool.client.responses.cancel(response.id)));
     expect(cancelled.map((response) => response.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
     const deadline = Date.now() + 5000;

@@ -40,6 +40,15 @@ describe('createResponseEvents', () => {
     });
   });
 
+  it('shows the output so far, every item in progress, for polling a running response', () => {
+    const builder = createResponseEvents(meta, stored);
+    builder.add({ type: 'start', workerId: 'w', ...at(1) });
+    expect(builder.output()).toEqual([]);
+    builder.add({ type: 'text-delta', choice: 0, text: 'Once', ...at(1) });
+    builder.add({ type: 'tool-call-delta', choice: 0, index: 0, id: 'call_1', name: 'f', arguments: '{', ...at(1) });
+    expect(builder.output()).toMatchObject([{ content: [{ text: 'Once' }] }, { type: 'function_call', status: 'in_progress', arguments: '{' }]);
+  });
+
   it('closes the message before a function call and numbers the call after it', () => {
     const events = run([
       { type: 'start', workerId: 'w', ...at(1) },

@@ -5,6 +5,7 @@ import {
   callItemId,
   messageItem,
   messageItemId,
+  outputOf,
   responseObject,
   responsesFormat,
   type ResponseStatus,
@@ -21,6 +22,8 @@ export interface ResponseEvents {
   add(event: JobEvent): ResponseEvent[];
   /** How a failure ends the stream: an `error` event and `response.failed` (only the latter for a cancel). */
   fail(error: OpenAIErrorBody): ResponseEvent[];
+  /** The output so far, every item still `in_progress`: what polling a running response shows. */
+  output(): object[];
 }
 
 const fresh = (): ChoiceState => ({ text: '', toolCalls: [], finishReason: null });
@@ -137,6 +140,7 @@ export function createResponseEvents(meta: ResponseMeta, stored: StoredResponse)
       }
     },
     fail,
+    output: () => (choice.text === '' && choice.toolCalls.length === 0 ? [] : outputOf(id, choice, 'in_progress')),
   };
 
   function fail(error: OpenAIErrorBody): ResponseEvent[] {

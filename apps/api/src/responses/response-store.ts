@@ -1,8 +1,10 @@
 import { InvalidRequestError, NotFoundError, type AsyncJobObject } from '@spool/shared';
 import type { ApiDeps } from '../deps.js';
-import { readRecord, type JobRecord } from '../jobs/job-record.js';
+import { readLog, type LoggedEvent } from '../jobs/event-log.js';
+import { keysOf, readRecord, type JobRecord } from '../jobs/job-record.js';
 import { cancelJob, deleteJob, getJob } from '../jobs/job-store.js';
 import type { ConversationItem } from './conversation.js';
+import { createResponseEvents } from './response-events.js';
 import { responseObject, type ResponseObject, type StoredResponse } from './response-object.js';
 
 /**
@@ -19,16 +21,22 @@ export async function readResponseRecord(deps: ApiDeps, id: string, owner: strin
 
 const metaOf = (record: JobRecord) => ({ id: record.id, model: record.requestedModel, created: record.created });
 
-/** The response object of a job: its final body once ended, else its settings and status so far. */
-function viewOf(record: JobRecord, job: AsyncJobObject): ResponseObject {
+/** The response object of a job: its final body once ended, else its settings, status and output so far. */
+function viewOf(record: JobRecord, job: AsyncJobObject, log: LoggedEvent[] = []): ResponseObject {
   if (job.result) return job.result as ResponseObject;
   const stored = record.body as StoredResponse;
-  return responseObject(metaOf(record), stored, { status: job.status === 'completed' ? 'completed' : job.status, output: [], usage: null, error: job.error });
+  const events = createResponseEvents(metaOf(record), stored);
+  for (const { event } of log) events.add(event);
+  const output = job.status === 'in_progress' ? events.output() : [];
+  return responseObject(metaOf(record), stored, { status: job.status === 'completed' ? 'completed' : job.status, output, usage: null, error: job.error });
 }
 
 export async function retrieveResponse(deps: ApiDeps, id: string, owner: string): Promise<ResponseObject> {
   const record = await readResponseRecord(deps, id, owner);
-  return viewOf(record, await getJob(deps, id, owner));
+  const job = await getJob(deps, id, owner);
+  // A running response shows the output its log holds so far.
+  const log = job.status === 'in_progress' ? await readLog(deps.redis, keysOf(deps).eventLog(id)) : [];
+  return viewOf(record, job, log);
 }
 
 /** Cancels a background response (OpenAI cancels only those); an ended one is answered as it is. */
