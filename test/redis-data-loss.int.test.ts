@@ -132,7 +132,7 @@ describe('Redis data loss', () => {
       cleanups.push(() => worker.close());
       const statuses = await Promise.all(
         ids.map(async (id) => {
-          const deadline = Date.now() + 60_000;
+          const deadline = Date.now() + 120_000;
           for (;;) {
             const job = (await second.client.get(`/jobs/${id}`).catch((error: { status?: number }) => ({ status: error.status === 404 ? 'lost' : 'error' }))) as { status: string };
             if (!['queued', 'in_progress'].includes(job.status) || Date.now() > deadline) return job.status;
@@ -148,6 +148,6 @@ describe('Redis data loss', () => {
       } else {
         expect(statuses).toEqual(ids.map(() => 'lost'));
       }
-    }, 120_000);
+    }, 240_000);
   }
 });
