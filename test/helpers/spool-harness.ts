@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { startApi, type RunningApi } from '@spool/api';
-import { createLogger, loadConfig, type Config, type Engine } from '@spool/shared';
+import { createLogger, loadConfig, WAITING_REDIS_OPTIONS, type Config, type Engine, type Logger } from '@spool/shared';
 import { createEngineForModel, createWorker, type RunningWorker } from '@spool/worker';
 import { loadModelSpecs } from '@spool/shared';
 
@@ -41,13 +41,13 @@ export interface InProcessWorker {
   close(): Promise<void>;
 }
 
-/** A worker inside the test process, on the real model. */
-export async function startInProcessWorker(config: Config): Promise<InProcessWorker> {
+/** A worker inside the test process, on the real model (silent unless given a logger). */
+export async function startInProcessWorker(config: Config, logger = createLogger({ name: 'test-worker', level: 'silent' })): Promise<InProcessWorker> {
   const engine = await createEngineForModel(loadModelSpecs(config)[0]!, config);
   await engine.start();
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const redis = new Redis(config.REDIS_URL, WAITING_REDIS_OPTIONS);
   const subscriber = redis.duplicate();
-  const worker = await createWorker({ config, engine, redis, subscriber, logger: createLogger({ name: 'test-worker', level: 'silent' }) });
+  const worker = await createWorker({ config, engine, redis, subscriber, logger });
   return {
     worker,
     engine,
@@ -81,10 +81,10 @@ export interface Spool {
 }
 
 /** Starts an API on a free port with its own Redis prefix; workers are started by the test. */
-export async function startSpool(overrides: Record<string, string> = {}): Promise<Spool> {
+export async function startSpool(overrides: Record<string, string> = {}, logger?: Logger): Promise<Spool> {
   const env = testEnv(overrides);
   const config = loadConfig(env, '/nonexistent/.env');
-  const api = await startApi(config, createLogger({ name: 'test-api', level: (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent' }));
+  const api = await startApi(config, logger ?? createLogger({ name: 'test-api', level: (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent' }));
   const client = new OpenAI({ baseURL: `${api.url}/v1`, apiKey: process.env.SPOOL_TEST_TOKEN ?? 'unused', maxRetries: 0 });
   return {
     env,

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { createLogger, loadModelSpecs, type Config, type Logger } from '@spool/shared';
+import { createLogger, loadModelSpecs, logRedisConnection, requestRedisOptions, type Config, type Logger } from '@spool/shared';
 import { createApp } from './app.js';
 import { checkAuthConfig } from './middleware/security.js';
 import { createResponseCache } from './cache/response-cache.js';
@@ -31,10 +31,15 @@ export interface RunningApi {
 export async function startApi(config: Config, logger?: Logger): Promise<RunningApi> {
   checkAuthConfig(config);
   logger ??= createLogger({ name: 'spool-api', level: config.LOG_LEVEL, logPrompts: config.LOG_PROMPTS });
-  // Named by the deployment's prefix, so CLIENT LIST tells each replica's connections apart.
+  // The request path's connections fail fast while Redis is away (see redis-connection.ts); start-up
+  // waits for both to be ready, since a fail-fast connection refuses commands until it is. Named by
+  // the deployment's prefix, so CLIENT LIST tells each replica's connections apart.
   const connectionName = `${config.REDIS_PREFIX}-api`;
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, enableAutoPipelining: true, connectionName });
+  const redis = new Redis(config.REDIS_URL, { ...requestRedisOptions(config), enableAutoPipelining: true, connectionName });
   const subscriber = redis.duplicate({ connectionName: `${connectionName}-subscriber` });
+  logRedisConnection(redis, logger, 'api');
+  logRedisConnection(subscriber, logger, 'api-subscriber');
+  await Promise.all([redis, subscriber].map((connection) => connection.status === 'ready' || new Promise((resolve) => connection.once('ready', resolve))));
   const registry = createWorkerRegistry(redis, config);
   await registry.refresh();
   const models = loadModelSpecs(config);

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { createLogger, findModelSpec, loadConfig, loadModelSpecs } from '@spool/shared';
+import { createLogger, findModelSpec, loadConfig, loadModelSpecs, WAITING_REDIS_OPTIONS } from '@spool/shared';
 import { createEngineForModel } from './create-engine.js';
 import { createWorker } from './worker.js';
 
@@ -25,7 +25,8 @@ export async function runWorkerProcess(argv: string[] = process.argv.slice(2)): 
 
   const engine = await createEngineForModel(spec, config, { gpus, logger });
   await engine.start();
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  // No client waits on a worker's commands: they wait out a Redis outage and go on once it returns.
+  const redis = new Redis(config.REDIS_URL, WAITING_REDIS_OPTIONS);
   const worker = await createWorker({ config, engine, redis, subscriber: redis.duplicate(), logger, gpus });
 
   let stopping = false;

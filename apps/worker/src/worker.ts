@@ -4,6 +4,9 @@ import type { Redis } from 'ioredis';
 import {
   InternalError,
   batchSlotsOf,
+  isRedisUnavailable,
+  logRedisConnection,
+  WAITING_REDIS_OPTIONS,
   isBatchPriority,
   SpoolError,
   UnavailableError,
@@ -97,6 +100,8 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
   // for an interactive job. Without batch lines a worker takes no more than it can start, so it never
   // holds a job another worker could run now.
   let batchJobsHere = 0;
+  logRedisConnection(redis, logger, 'worker');
+  logRedisConnection(subscriber, logger, 'worker-subscriber');
 
   await subscriber.subscribe(names.cancelChannel);
   subscriber.on('message', (channel, jobId) => {
@@ -184,8 +189,10 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
     }
   }
 
+  // BullMQ leaves a connection it was given open on close: this one is closed below, after the worker.
+  const connection = redis.duplicate(WAITING_REDIS_OPTIONS);
   const worker = new Worker<GenerationJob, GenerationResult>(names.queue(engine.model.id), process, {
-    connection: redis.duplicate({ maxRetriesPerRequest: null }),
+    connection,
     prefix: config.REDIS_PREFIX,
     concurrency: gate.limit(held),
     lockDuration: config.JOB_LOCK_MS,
@@ -193,7 +200,8 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
     maxStalledCount: 2,
     name: id,
   });
-  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  // An outage is logged once by the connection listeners above, not once per BullMQ retry.
+  worker.on('error', (error) => (isRedisUnavailable(error) ? logger.debug({ err: error }, 'worker waits for redis') : logger.error({ err: error }, 'worker error')));
   worker.on('lockRenewalFailed', (jobIds) => jobIds.forEach(abandon));
   function countBatchJob(change: number): void {
     batchJobsHere += change;
@@ -231,6 +239,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
     async close() {
       const grace = setTimeout(() => running.forEach((controller) => controller.abort(SHUTDOWN)), config.SHUTDOWN_GRACE_MS);
       await worker.close();
+      connection.disconnect();
       clearTimeout(grace);
       await heartbeat.stop();
       await subscriber.unsubscribe(names.cancelChannel);

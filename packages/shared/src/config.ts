@@ -8,6 +8,7 @@ import { cacheSettings } from './settings/cache.js';
 import { functionsSettings } from './settings/functions.js';
 import { batchSettings } from './settings/batch.js';
 import { checkHttpSettings, httpSettings } from './settings/http.js';
+import { redisSettings } from './settings/redis.js';
 
 const flag = z
   .union([z.boolean(), z.string()])
@@ -21,6 +22,7 @@ export const configSchema = z.object({
   API_PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('spool'),
+  ...redisSettings,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PROMPTS: flag.default(false),
   METRICS_LOG_INTERVAL_S: nonNegativeInt.default(60),

@@ -22,3 +22,4 @@ export * from './openai/response.js';
 export * from './batch.js';
 export * from './openai/batch.js';
 export * from './thread-error.js';
+export * from './redis-connection.js';

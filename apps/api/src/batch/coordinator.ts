@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { batchRedisNames, type BatchStatus, type ModelSpec } from '@spool/shared';
+import { batchRedisNames, isRedisUnavailable, WAITING_REDIS_OPTIONS, type BatchStatus, type ModelSpec } from '@spool/shared';
 import { mayUseModel } from '../auth/model-access.js';
 import { createFileStore } from '../files/file-store.js';
 import { batchDirectory, createBatchStore, nowSeconds, type BatchRecord } from './batch-store.js';
@@ -109,7 +109,7 @@ export async function startBatchCoordinator(deps: Omit<BatchContext, 'store' | '
     }
   }
 
-  const connection = redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false });
+  const connection = redis.duplicate({ ...WAITING_REDIS_OPTIONS, enableAutoPipelining: false });
   const worker = new Worker<{ batchId: string }>(batchRedisNames(config.REDIS_PREFIX).batchQueue, process, {
     connection,
     prefix: config.REDIS_PREFIX,
@@ -119,7 +119,8 @@ export async function startBatchCoordinator(deps: Omit<BatchContext, 'store' | '
     // A batch survives any number of coordinator restarts: each resumes from its files.
     maxStalledCount: 1000,
   });
-  worker.on('error', (error) => deps.logger.error({ err: error }, 'batch coordinator error'));
+  // A Redis outage is logged once by the API's connection listener, not once per BullMQ retry.
+  worker.on('error', (error) => (isRedisUnavailable(error) ? deps.logger.debug({ err: error }, 'batch coordinator waits for redis') : deps.logger.error({ err: error }, 'batch coordinator error')));
   worker.on('failed', (job, error) => deps.logger.error({ err: error, batchId: job?.data.batchId }, 'batch coordinator failed a batch'));
   await worker.waitUntilReady();
 

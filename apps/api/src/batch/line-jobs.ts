@@ -1,6 +1,6 @@
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { PRIORITY, redisNames, type Config, type GenerationJob, type GenerationResult } from '@spool/shared';
+import { PRIORITY, redisNames, WAITING_REDIS_OPTIONS, type Config, type GenerationJob, type GenerationResult } from '@spool/shared';
 import { createQueuedTokens } from '../queue/queued-tokens.js';
 
 /** How a line's generation job ended. */
@@ -45,13 +45,17 @@ export function createLineJobs(redis: Redis, config: Config): LineJobs {
     let entry = queues.get(model);
     if (!entry) {
       const name = names.queue(model);
-      const connection = redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false });
+      const connection = redis.duplicate({ ...WAITING_REDIS_OPTIONS, enableAutoPipelining: false });
       const events = new QueueEvents(name, { connection, prefix: config.REDIS_PREFIX });
+      // The API's connection listener logs an outage; without listeners BullMQ prints errors as plain text.
+      events.on('error', () => undefined);
+      connection.on('error', () => undefined);
       events.on('completed', ({ jobId, returnvalue }) => {
         settle(jobId, { ok: true, result: (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as GenerationResult });
       });
       events.on('failed', ({ jobId, failedReason }) => settle(jobId, { ok: false, reason: failedReason }));
       entry = { queue: new Queue(name, { connection: redis, prefix: config.REDIS_PREFIX }), events, connection };
+      entry.queue.on('error', () => undefined);
       queues.set(model, entry);
       await events.waitUntilReady();
     }

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ZodError, type z } from 'zod';
-import { InternalError, InvalidRequestError, SpoolError } from '@spool/shared';
+import { InternalError, InvalidRequestError, isRedisUnavailable, SpoolError, UnavailableError } from '@spool/shared';
 import type { Logger } from '@spool/shared';
 
 /** A zod issue path as OpenAI writes a `param`: `messages[0].role`. */
@@ -31,6 +31,7 @@ export function toSpoolError(error: unknown): SpoolError | undefined {
     const param = paramOf(issue.path);
     return new InvalidRequestError(param ? `Invalid value for '${param}': ${issue.message}` : issue.message, param, 'invalid_value');
   }
+  if (isRedisUnavailable(error)) return new UnavailableError('The service cannot reach its queue store (Redis) right now; retry shortly.');
   const bodyError = error as { type?: string; status?: number };
   if (bodyError?.type === 'entity.parse.failed') {
     return new InvalidRequestError('We could not parse the JSON body of your request.', null, 'invalid_json');

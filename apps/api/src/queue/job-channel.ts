@@ -17,7 +17,10 @@ export function createJobChannels(subscriber: Redis): JobChannels {
   return {
     async listen(channel, onEvents) {
       listeners.set(channel, onEvents);
-      await subscriber.subscribe(channel);
+      await subscriber.subscribe(channel).catch((error: unknown) => {
+        listeners.delete(channel);
+        throw error;
+      });
       return async () => {
         listeners.delete(channel);
         await subscriber.unsubscribe(channel);

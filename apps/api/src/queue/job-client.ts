@@ -2,7 +2,6 @@ import { Queue, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   createAsyncQueue,
-  InternalError,
   PRIORITY,
   RateLimitError,
   redisNames,
@@ -12,8 +11,10 @@ import {
   type GenerationResult,
   type JobEvent,
 } from '@spool/shared';
+import { createEventTrail } from './event-trail.js';
 import type { JobChannels } from './job-channel.js';
 import { createQueuedTokens } from './queued-tokens.js';
+import { awaitOutcome, outcomeEvents, readOutcome, type StoredOutcome } from './stored-outcome.js';
 
 export interface SubmitOptions {
   signal: AbortSignal;
@@ -42,6 +43,8 @@ export interface JobClient {
 
 /** How long a job may stay silent before the client asks BullMQ whether it still lives. */
 const WATCHDOG_MS = 3000;
+/** After a `done` that followed lost events, how long to wait for BullMQ to store the result. */
+const RESULT_WAIT_MS = 5000;
 
 export function createJobClient(redis: Redis, channels: JobChannels, config: Config): JobClient {
   const names = redisNames(config.REDIS_PREFIX);
@@ -51,6 +54,8 @@ export function createJobClient(redis: Redis, channels: JobChannels, config: Con
     let queue = queues.get(model);
     if (!queue) {
       queue = new Queue(names.queue(model), { connection: redis, prefix: config.REDIS_PREFIX });
+      // The connection's own listener logs an outage; without one, BullMQ prints the error as plain text.
+      queue.on('error', () => undefined);
       queues.set(model, queue);
     }
     return queue;
@@ -90,18 +95,23 @@ export function createJobClient(redis: Redis, channels: JobChannels, config: Con
     return removed;
   }
 
-  /** Explains a job that went silent: failed for good, or vanished. Undefined while it still lives. */
-  async function silentJobError(job: Job<GenerationJob, GenerationResult>): Promise<Error | undefined> {
-    const state = await job.getState();
-    if (state === 'failed') return new InternalError('The generation failed after its worker stopped.');
-    if (state === 'unknown') return new InternalError('The job disappeared from the queue.');
-    return undefined;
+  /** Lets go of a job whose client stopped listening; while Redis is away there is nothing to do. */
+  async function abandon(job: Job, jobId: string): Promise<void> {
+    try {
+      if (!(await removeIfWaiting(job))) await redis.publish(names.cancelChannel, jobId);
+    } catch {
+      // Redis is away: the worker finishes the job and its result is dropped with it.
+    }
   }
 
   async function* submit(jobId: string, data: GenerationJob, options: SubmitOptions): AsyncIterable<JobEvent> {
     const events = createAsyncQueue<JobEvent>();
+    const trail = createEventTrail();
     let started = false;
     let finished = false;
+    /** Set when the job must be answered from BullMQ: it went silent and ended, or its events were lost. */
+    let outcome: StoredOutcome | undefined;
+    let doneAfterGap = false;
     // Admission and the subscription are independent round trips: run them together. The job is
     // enqueued only after both, so no event can be missed.
     const [admitted, listening] = await Promise.allSettled([
@@ -115,40 +125,61 @@ export function createJobClient(redis: Redis, channels: JobChannels, config: Con
       }),
     ]);
     if (admitted.status === 'rejected' || listening.status === 'rejected') {
-      if (listening.status === 'fulfilled') await listening.value();
+      if (listening.status === 'fulfilled') await listening.value().catch(() => undefined);
       if (admitted.status === 'fulfilled') await tokens.release(data.model, [jobId]).catch(() => undefined);
       throw admitted.status === 'rejected' ? admitted.reason : (listening as PromiseRejectedResult).reason;
     }
     const stopListening = listening.value;
     const job = await add(jobId, data, { priority: options.priority ?? PRIORITY.interactive, removeOnComplete: { age: 60 }, removeOnFail: { age: 600 } }).catch(async (error: unknown) => {
-      await stopListening();
+      await stopListening().catch(() => undefined);
       throw error;
     });
     const queueTimer = setTimeout(async () => {
-      if (!started && (await removeIfWaiting(job))) {
+      if (!started && (await removeIfWaiting(job).catch(() => false))) {
         events.close(new UnavailableError('The request waited in the queue too long; retry later.', 'queue_timeout'));
       }
     }, config.MAX_QUEUE_WAIT_MS);
     let lastEventAt = Date.now();
+    let checking = false;
+    // A silent job is looked up in BullMQ: one that ended while its events were lost (a Redis
+    // restart drops pub/sub messages) is answered from its stored result, one that vanished or whose
+    // Redis is away ends with 503. A waiting request always ends.
     const watchdog = setInterval(async () => {
-      if (Date.now() - lastEventAt < WATCHDOG_MS) return;
-      const error = await silentJobError(job).catch(() => undefined);
-      if (error) events.close(error);
+      if (checking || Date.now() - lastEventAt < WATCHDOG_MS) return;
+      checking = true;
+      const found = await readOutcome(queueOf(data.model), jobId);
+      checking = false;
+      if (found.state === 'running' || finished) return;
+      outcome = found;
+      events.close();
     }, WATCHDOG_MS);
     const onAbort = () => events.close();
     options.signal.addEventListener('abort', onAbort, { once: true });
     try {
       for await (const event of events) {
         lastEventAt = Date.now();
+        const verdict = trail.take(event);
+        if (verdict === 'stale') continue;
+        // Events were lost before this one: hold the rest of the attempt back (an error still goes out).
+        if (verdict === 'gap' && event.type !== 'error') {
+          if (event.type === 'done') doneAfterGap = true;
+          continue;
+        }
         if (event.type === 'done' || event.type === 'error') finished = true;
         yield event;
+      }
+      if (!finished && (outcome || doneAfterGap) && !options.signal.aborted) {
+        outcome ??= await awaitOutcome(queueOf(data.model), jobId, RESULT_WAIT_MS);
+        const ending = outcomeEvents(outcome, trail);
+        finished = true;
+        yield* ending;
       }
     } finally {
       clearTimeout(queueTimer);
       clearInterval(watchdog);
       options.signal.removeEventListener('abort', onAbort);
-      await stopListening();
-      if (!finished && !(await removeIfWaiting(job))) await redis.publish(names.cancelChannel, jobId);
+      await stopListening().catch(() => undefined);
+      if (!finished) await abandon(job, jobId);
     }
   }
 

@@ -51,6 +51,8 @@ function createQueueSet(deps: ApiDeps): QueueSet {
   const add = (label: string, queueName: string) => {
     if (watched.some((entry) => entry.queue.name === queueName)) return;
     const entry = { label, queue: new Queue(queueName, { connection: deps.redis, prefix: deps.config.REDIS_PREFIX }) };
+    // The connection's own listener logs an outage; without one, BullMQ prints the error as plain text.
+    entry.queue.on('error', () => undefined);
     watched.push(entry);
     for (const listener of listeners) listener(entry);
   };

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { isRedisUnavailable } from '@spool/shared';
 
 /** One fixed window's state: how much was used and when the window ends. */
 export interface WindowState {
@@ -83,13 +84,24 @@ export function createWindowCounter(redis: Redis, prefix: string, windowMs = 60_
     redis.defineCommand('spoolWindowAdjust', { numberOfKeys: 1, lua: ADJUST });
   }
   const scripts = redis as unknown as Scripts;
+  // While Redis is unreachable every budget fails open: the request goes on uncounted (a generation
+  // then gets 503 from the queue anyway; a cached answer or a model list is still served). Failing
+  // closed would turn a Redis outage into an outage of everything. See docs/RELIABILITY.md.
+  const failOpen = (error: unknown): WindowTake => {
+    if (!isRedisUnavailable(error)) throw error;
+    return { allowed: true, used: 0, resetMs: windowMs, granted: 0 };
+  };
   return {
     async take(key, cost, limit, lease) {
-      const [allowed, used, resetMs, granted] = await scripts.spoolWindowTake(prefix + key, Math.max(0, Math.ceil(cost)), limit, windowMs, lease?.share ?? 0, Math.max(0, Math.round(lease?.giveBack ?? 0)));
-      return { allowed: allowed === 1, used, resetMs, granted };
+      try {
+        const [allowed, used, resetMs, granted] = await scripts.spoolWindowTake(prefix + key, Math.max(0, Math.ceil(cost)), limit, windowMs, lease?.share ?? 0, Math.max(0, Math.round(lease?.giveBack ?? 0)));
+        return { allowed: allowed === 1, used, resetMs, granted };
+      } catch (error) {
+        return failOpen(error);
+      }
     },
     async adjust(key, delta) {
-      if (delta !== 0) await scripts.spoolWindowAdjust(prefix + key, Math.round(delta));
+      if (delta !== 0) await scripts.spoolWindowAdjust(prefix + key, Math.round(delta)).catch(failOpen);
     },
   };
 }
