@@ -152,7 +152,7 @@ export function createJobClient(redis: Redis, channels: JobChannels, config: Con
       if (found.state === 'running' || finished) return;
       outcome = found;
       events.close();
-    }, WATCHDOG_MS);
+    }, WATCHDOG_MS / 3);
     const onAbort = () => events.close();
     options.signal.addEventListener('abort', onAbort, { once: true });
     try {
