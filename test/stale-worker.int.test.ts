@@ -105,7 +105,7 @@ describe('a worker that stalls past its lock and then resumes', () => {
 
     // Nothing of the first attempt went out on the channel after the second began, nor after the resume.
     const firstOfSecond = heard.findIndex(({ event }) => event.attempt === 2);
-    expect(heard.slice(firstOfSecond).every(({ event }) => event.attempt === 2)).toBe(true);
+    expect(heard.slice(firstOfSecond).filter(({ event }) => event.attempt !== 2)).toEqual([]);
     expect(heard.filter(({ afterResume }) => afterResume)).toEqual([]);
 
     // The stale attempt was abandoned, not run to its end: its worker decoded far fewer than 1,000 tokens.

@@ -55,4 +55,21 @@ describe('fenced event publishing (real Redis)', () => {
     expect(stale).toEqual([jobId, other]);
     listener.disconnect();
   });
+
+  it('keeps the fence of events queued before their job was forgotten (a lost attempt ending between two flushes)', async () => {
+    const jobId = randomUUID();
+    const publisher = createEventPublisher(redis, names, { coalesceMs: 50 });
+    const listener = redis.duplicate();
+    const heard: JobEvent[] = [];
+    await listener.subscribe(names.jobChannel(jobId));
+    listener.on('message', (_channel, message) => heard.push(...(JSON.parse(message) as JobEvent[])));
+    // Nobody holds the lock (it expired): these events must not go out, even after `forget`.
+    publisher.fence(jobId, `${prefix}:gen:m:${jobId}:lock`, 'token-1');
+    publisher.publish(jobId, 1, { type: 'text-delta', choice: 0, text: ',' });
+    publisher.forget(jobId);
+    await publisher.flush();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(heard).toEqual([]);
+    listener.disconnect();
+  });
 });

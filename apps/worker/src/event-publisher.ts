@@ -60,6 +60,8 @@ export function createEventPublisher(redis: Redis, names: RedisNames, options: E
   const logged = new Map<string, number>();
   const keys = asyncJobKeys(names.prefix);
   const fences = new Map<string, { lockKey: string; token: string }>();
+  /** The fence of each job's pending events, taken when they were queued: `forget` may come before the flush. */
+  const pendingFences = new Map<string, { lockKey: string; token: string } | undefined>();
   /** Jobs whose attempt here lost its lock: nothing more of theirs is sent. */
   const stale = new Set<string>();
   defineFencedWrite(redis);
@@ -80,7 +82,7 @@ export function createEventPublisher(redis: Redis, names: RedisNames, options: E
     const sent: string[] = [];
     for (const [jobId, events] of pending) {
       if (stale.has(jobId)) continue;
-      const fence = fences.get(jobId);
+      const fence = pendingFences.get(jobId);
       const next = logged.get(jobId);
       const logThis = next !== undefined && log;
       queueFencedWrite(pipeline, {
@@ -97,6 +99,7 @@ export function createEventPublisher(redis: Redis, names: RedisNames, options: E
       sent.push(jobId);
     }
     pending.clear();
+    pendingFences.clear();
     inFlight = pipeline.exec().then((replies) => {
       replies?.forEach(([error, written], index) => {
         const jobId = sent[index]!;
@@ -119,6 +122,7 @@ export function createEventPublisher(redis: Redis, names: RedisNames, options: E
   return {
     publish(jobId, attempt, event) {
       if (stale.has(jobId)) return;
+      if (!pending.has(jobId)) pendingFences.set(jobId, fences.get(jobId));
       const queued = pending.get(jobId) ?? [];
       const last = queued.at(-1);
       if (event.type === 'text-delta' && last?.type === 'text-delta' && last.choice === event.choice) {
