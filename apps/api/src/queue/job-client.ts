@@ -65,15 +65,13 @@ export function createJobClient(redis: Redis, channels: JobChannels, config: Con
   /** Reserves the job's tokens and checks the queue's depth; refused (or failed), it keeps no reservation. */
   async function admit(jobId: string, job: GenerationJob): Promise<void> {
     // Both checks in one round trip (auto-pipelined); the reservation is undone on refusal.
-    const [depthCheck, reserving] = await Promise.allSettled([depth(job.model), tokens.reserve(queueOf(job.model), job.model, jobId, job.reservedTokens, config.MAX_QUEUED_TOKENS)]);
-    const reserved = reserving.status === 'fulfilled' && reserving.value === 'reserved';
-    const waiting = depthCheck.status === 'fulfilled' ? depthCheck.value : 0;
-    const full = waiting >= config.MAX_QUEUED_REQUESTS || (reserving.status === 'fulfilled' && reserving.value === 'refused');
-    if (reserved && (full || depthCheck.status === 'rejected')) await tokens.release(job.model, [jobId]);
-    if (depthCheck.status === 'rejected') throw depthCheck.reason;
-    if (reserving.status === 'rejected') throw reserving.reason;
-    if (full) {
-      const what = waiting >= config.MAX_QUEUED_REQUESTS ? 'The queue' : 'The queued tokens';
+    const [waiting, reserving] = await Promise.allSettled([depth(job.model), tokens.reserve(queueOf(job.model), job.model, jobId, job.reservedTokens, config.MAX_QUEUED_TOKENS)]);
+    const queueFull = waiting.status === 'fulfilled' && waiting.value >= config.MAX_QUEUED_REQUESTS;
+    const reservation = reserving.status === 'fulfilled' ? reserving.value : undefined;
+    if (reservation === 'reserved' && (queueFull || waiting.status === 'rejected')) await tokens.release(job.model, [jobId]);
+    for (const check of [waiting, reserving]) if (check.status === 'rejected') throw check.reason;
+    if (queueFull || reservation === 'refused') {
+      const what = queueFull ? 'The queue' : 'The queued tokens';
       throw new RateLimitError(`${what} of model '${job.model}' is full; retry shortly.`, 1, 'queue_full');
     }
   }
