@@ -103,6 +103,34 @@ describe('the Responses API', () => {
     expect(retrieved.output).toEqual(final.output);
   });
 
+  it('cancels a streamed response whose client leaves, and logs the tokens generated before it left', async () => {
+    const metrics = spool.api.deps.metrics;
+    const before = metrics.snapshot();
+    const controller = new AbortController();
+    const stream = await spool.client.responses.create({ model: MODEL, input: 'Tell me a long story', max_output_tokens: 900, stream: true }, { signal: controller.signal });
+    let deltas = 0;
+    let id = '';
+    try {
+      for await (const event of stream) {
+        if (event.type === 'response.created') id = event.response.id;
+        if (event.type === 'response.output_text.delta') deltas += 1;
+        if (deltas === 5) controller.abort();
+      }
+    } catch {
+      // The SDK throws once its request is aborted.
+    }
+    const deadline = Date.now() + 10_000;
+    let after = metrics.snapshot();
+    while (after.requests === before.requests && Date.now() < deadline) {
+      await sleep(100);
+      after = metrics.snapshot();
+    }
+    const generated = after.tokensGenerated - before.tokensGenerated;
+    expect(generated).toBeGreaterThanOrEqual(5);
+    expect(generated).toBeLessThan(900);
+    expect((await waitUntilEnded(spool.client, id)).status).toBe('cancelled');
+  });
+
   it('runs a background response, and resumes its event stream from starting_after with nothing lost or repeated', async () => {
     const queued = await spool.client.responses.create({ model: MODEL, input: 'Tell me a story', max_output_tokens: 80, temperature: 1, background: true });
     expect(queued).toMatchObject({ status: 'queued', background: true, output: [] });

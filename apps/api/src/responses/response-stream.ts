@@ -20,8 +20,6 @@ export interface ResponseStreamOptions {
   stallMs: number;
 }
 
-const isOutput = (event: JobEvent) => event.type === 'text-delta' || event.type === 'tool-call-delta';
-
 /**
  * Writes a response's typed events as SSE (`event: <type>`, `id: <sequence_number>`), numbered
  * from 0 in the order `events` produces them, until the response ends. Errors after the headers
@@ -51,12 +49,15 @@ export async function writeResponseStream(res: Response, events: ResponseEvents,
   await send(events.opening());
   try {
     for await (const event of source) {
-      if (isOutput(event)) {
+      if (event.type === 'text-delta' || event.type === 'tool-call-delta') {
         const now = Date.now();
         res.locals.ttftMs ??= now - options.startedAt;
         res.locals.lastTokenAt = now;
+        // Counted as they come, so the log line of a stream the client abandons says what was generated.
+        res.locals.streamedTokens = (res.locals.streamedTokens ?? 0) + (event.tokens ?? 1);
         await openNow();
       }
+      if (event.type === 'start' && event.attempt > 1) res.locals.streamedTokens = 0;
       if (event.type === 'done') {
         res.locals.usage = event.usage;
         await openNow();
