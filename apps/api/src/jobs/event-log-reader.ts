@@ -36,10 +36,12 @@ export function createEventLogReader(redis: Redis, options: EventLogReaderOption
   const blockMs = options.blockMs ?? 5000;
   const pageSize = options.pageSize ?? 500;
   // Request-path timeouts of the parent connection must not cut a blocking read short; ioredis's
-  // blockingTimeout still ends a read whose connection died silently.
+  // blockingTimeout still ends a read whose connection died silently. The offline queue is back on:
+  // without it (the parent's fail-fast setting) the lazily connected reader's first read fails.
   const connection = redis.duplicate({
     connectionName: options.connectionName,
     commandTimeout: undefined,
+    enableOfflineQueue: true,
     maxRetriesPerRequest: null,
     enableAutoPipelining: false,
     blockingTimeout: blockMs,
