@@ -1,6 +1,7 @@
 import {
   ContextLengthError,
   contentText,
+  estimateTokens,
   generationToolFields,
   type ChatCompletionRequest,
   type CompletionRequest,
@@ -28,9 +29,6 @@ function sampling(body: ChatCompletionRequest | CompletionRequest, maxTokens: nu
     frequencyPenalty: body.frequency_penalty ?? 0,
   };
 }
-
-/** A cheap upper bound of prompt tokens (about 3 characters a token) for queue accounting. */
-const estimateTokens = (text: string) => Math.ceil(text.length / 3) + 8;
 
 function reserve(inputs: GenerationRequest[], promptText: string[], contextLength: number): number {
   let tokens = 0;

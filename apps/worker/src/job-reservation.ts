@@ -1,10 +1,4 @@
-import type { GenerationRequest } from '@spool/shared';
-
-/** A cheap estimate of prompt tokens (about 3 characters a token) where nothing better is at hand. */
-export function estimatePromptTokens(request: GenerationRequest): number {
-  const text = request.kind === 'chat' ? JSON.stringify(request.messages ?? []) : (request.prompt ?? '');
-  return Math.ceil(text.length / 3) + 8;
-}
+import { estimatePromptTokens, type GenerationRequest } from '@spool/shared';
 
 /**
  * Tokens a job is expected to hold in the engine's KV cache: each input's prompt plus its

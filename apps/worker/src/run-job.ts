@@ -1,4 +1,4 @@
-import type { Engine, GenerationEvent, GenerationJob, GenerationRequest, GenerationResult, TokenUsage, ToolCallResult } from '@spool/shared';
+import { addToAnswer, emptyAnswer, type Engine, type GenerationEvent, type GenerationJob, type GenerationRequest, type GenerationResult, type TokenUsage, type ToolCallResult } from '@spool/shared';
 import type { EventPublisher } from './event-publisher.js';
 
 /**
@@ -16,16 +16,11 @@ export async function runJob(
   const choices = await Promise.all(
     job.inputs.map(async (input, choice) => {
       if (input.maxTokens === 0) return countOnly(engine, input, (event) => publisher.publish(jobId, attempt, { ...event, choice }));
-      let text = '';
-      const toolCalls: ToolCallResult[] = [];
+      const answer = emptyAnswer();
       for await (const event of engine.generate(input, signal)) {
-        if (event.type === 'text-delta') text += event.text;
-        if (event.type === 'tool-call-delta') {
-          if (event.id !== undefined) toolCalls[event.index] = { id: event.id, name: event.name ?? '', arguments: '' };
-          toolCalls[event.index]!.arguments += event.arguments;
-        }
+        addToAnswer(answer, event);
         publisher.publish(jobId, attempt, { ...event, choice });
-        if (event.type === 'end') return { text, toolCalls, finishReason: event.finishReason, usage: event.usage };
+        if (event.type === 'end') return { text: answer.text, toolCalls: answer.toolCalls, finishReason: event.finishReason, usage: event.usage };
       }
       throw new Error('The engine ended a generation without an end event.');
     }),

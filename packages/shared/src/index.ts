@@ -3,6 +3,8 @@ export * from './logger.js';
 export * from './errors.js';
 export * from './engine.js';
 export * from './jobs.js';
+export * from './answer.js';
+export * from './token-estimate.js';
 export * from './queued-tokens.js';
 export * from './models.js';
 export * from './sampling-extras.js';

@@ -20,7 +20,7 @@ export function successLine(request: BatchRequestLine, requestId: string, result
   const created = Math.floor(Date.now() / 1000);
   const choices = result.choices.map((choice) => ({
     text: choice.text,
-    toolCalls: (choice.toolCalls ?? []).map((call) => ({ id: call.id, type: 'function' as const, function: { name: call.name, arguments: call.arguments } })),
+    toolCalls: choice.toolCalls ?? [],
     finishReason: choice.finishReason as FinishReason,
   }));
   let body: object;

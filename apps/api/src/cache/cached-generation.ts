@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Config } from '@spool/shared';
+import { createChoiceAnswers } from '../respond/choice-answers.js';
 import type { JobOutput } from '../respond/job-output.js';
 import { cacheKey } from './cache-key.js';
 import type { CachedResult } from './cached-result.js';
@@ -52,19 +53,11 @@ export function replayOutput(result: CachedResult): JobOutput[] {
 
 /** Passes output through and hands over the final result when `done` arrives with every choice finished. */
 export async function* recordOutput(output: AsyncIterable<JobOutput> | Iterable<JobOutput>, choices: number, onResult: (result: CachedResult) => void): AsyncIterable<JobOutput> {
-  const fresh = () => Array.from({ length: choices }, () => ({ text: '', toolCalls: [] as CachedResult['choices'][number]['toolCalls'], finishReason: undefined as CachedResult['choices'][number]['finishReason'] | undefined }));
-  let states = fresh();
+  const answers = createChoiceAnswers(choices);
   for await (const part of output) {
-    const state = 'choice' in part ? states[part.choice] : undefined;
-    if (part.type === 'reset') states = fresh();
-    else if (part.type === 'text' && state) state.text += part.text;
-    else if (part.type === 'tool-call' && state) {
-      if (part.id !== undefined) state.toolCalls[part.index] = { id: part.id, name: part.name ?? '', arguments: '' };
-      const call = state.toolCalls[part.index];
-      if (call) call.arguments += part.arguments;
-    } else if (part.type === 'choice-end' && state) state.finishReason = part.finishReason;
-    else if (part.type === 'done' && states.every((each) => each.finishReason !== undefined)) {
-      onResult({ choices: states.map((each) => ({ ...each, finishReason: each.finishReason! })), usage: part.usage });
+    answers.add(part);
+    if (part.type === 'done' && answers.choices.every((answer) => answer.finishReason !== null)) {
+      onResult({ choices: answers.choices.map((answer) => ({ ...answer, finishReason: answer.finishReason! })), usage: part.usage });
     }
     yield part;
   }

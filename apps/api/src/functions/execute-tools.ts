@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { SpoolError, type ChatCompletionRequest, type ChatMessage, type TokenUsage } from '@spool/shared';
+import { SpoolError, type ChatCompletionRequest, type ChatMessage, type TokenUsage, type ToolCallResult } from '@spool/shared';
 import type { ApiDeps } from '../deps.js';
 import { chatFormat } from '../respond/formats.js';
+import { createChoiceAnswers } from '../respond/choice-answers.js';
 import { jobOutput, type JobOutput } from '../respond/job-output.js';
 import { relay } from '../respond/relay.js';
 import { resolveModel } from '../resolve-model.js';
@@ -18,32 +19,22 @@ export interface ExecutedCall {
   error?: { message: string; code: string | null };
 }
 
-type Call = { id: string; name: string; arguments: string };
-
 /** Reads one round to its end; a worker re-run (`reset`) discards what came before it. */
 async function collect(output: AsyncIterable<JobOutput>) {
   let parts: JobOutput[] = [];
+  const answers = createChoiceAnswers(1);
+  let usage: TokenUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
   for await (const part of output) {
+    answers.add(part);
     if (part.type === 'reset') parts = [];
     else parts.push(part);
-  }
-  const calls: Call[] = [];
-  let text = '';
-  let finishReason: string | undefined;
-  let usage: TokenUsage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
-  for (const part of parts) {
-    if (part.type === 'text') text += part.text;
-    if (part.type === 'tool-call') {
-      if (part.id !== undefined) calls[part.index] = { id: part.id, name: part.name ?? '', arguments: '' };
-      calls[part.index]!.arguments += part.arguments;
-    }
-    if (part.type === 'choice-end') finishReason = part.finishReason;
     if (part.type === 'done') usage = part.usage;
   }
-  return { parts, calls, text, finishReason, usage };
+  const [answer] = answers.choices;
+  return { parts, calls: answer!.toolCalls, text: answer!.text, finishReason: answer!.finishReason, usage };
 }
 
-async function runCall(deps: ApiDeps, call: Call): Promise<Pick<ExecutedCall, 'result' | 'error'>> {
+async function runCall(deps: ApiDeps, call: ToolCallResult): Promise<Pick<ExecutedCall, 'result' | 'error'>> {
   try {
     return { result: await deps.functions.registry.call(call.name, JSON.parse(call.arguments)) };
   } catch (error) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { GenerationJob } from '@spool/shared';
+import { estimateTokens, type GenerationJob } from '@spool/shared';
 import type { ApiDeps, SpoolFunctions } from '../deps.js';
 import { resolveModel } from '../resolve-model.js';
 import { jobOutput } from '../respond/job-output.js';
@@ -22,7 +22,7 @@ export async function countTokensOnWorker(deps: Pick<ApiDeps, 'config' | 'jobs' 
     requestId: `count-${randomUUID()}`,
     model: spec.id,
     inputs: [{ kind: 'completion', prompt: text, maxTokens: 0, temperature: 0, topP: 1, stop: [], presencePenalty: 0, frequencyPenalty: 0 }],
-    reservedTokens: Math.ceil(text.length / 3) + 8,
+    reservedTokens: estimateTokens(text),
     stream: false,
     enqueuedAt: now,
     deadlineAt: now + deps.config.MAX_QUEUE_WAIT_MS,

@@ -1,5 +1,5 @@
-import type { AsyncJobObject, AsyncJobStatus, JobEvent } from '@spool/shared';
-import type { ChoiceState, ResponseFormat } from '../respond/formats.js';
+import { addToAnswer, emptyAnswer, type AsyncJobObject, type AsyncJobStatus, type JobEvent } from '@spool/shared';
+import type { ResponseFormat } from '../respond/formats.js';
 import type { LoggedEvent } from './event-log.js';
 import type { JobRecord } from './job-record.js';
 
@@ -14,24 +14,10 @@ export const terminalEvent = (events: LoggedEvent[]) => lastAttempt(events).find
 
 /** Folds one attempt's events into the final body, as the synchronous relay does. */
 function result(events: JobEvent[], choiceCount: number, format: ResponseFormat): object | null {
-  const choices: ChoiceState[] = Array.from({ length: choiceCount }, () => ({ text: '', toolCalls: [], finishReason: null }));
+  const choices = Array.from({ length: choiceCount }, emptyAnswer);
   for (const event of events) {
-    switch (event.type) {
-      case 'text-delta':
-        choices[event.choice]!.text += event.text;
-        break;
-      case 'tool-call-delta': {
-        const calls = choices[event.choice]!.toolCalls;
-        if (event.id !== undefined) calls[event.index] = { id: event.id, type: 'function', function: { name: event.name ?? '', arguments: '' } };
-        calls[event.index]!.function.arguments += event.arguments;
-        break;
-      }
-      case 'end':
-        choices[event.choice]!.finishReason = event.finishReason;
-        break;
-      case 'done':
-        return format.final(choices, event.usage);
-    }
+    if (event.type === 'done') return format.final(choices, event.usage);
+    else if ('choice' in event) addToAnswer(choices[event.choice]!, event);
   }
   return null;
 }

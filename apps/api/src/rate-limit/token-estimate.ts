@@ -1,8 +1,7 @@
+import { estimateTokens } from '@spool/shared';
+
 /** OpenAI's (and vLLM's) default `max_tokens` of a legacy completion. */
 const LEGACY_DEFAULT_MAX_TOKENS = 16;
-
-/** A cheap upper bound of a prompt's tokens (about 3 characters a token), as the queue counts them. */
-const promptTokens = (text: string) => Math.ceil(text.length / 3) + 8;
 
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
@@ -21,7 +20,7 @@ export function reservedTokens(body: unknown, contextLength: number): number {
   if (!body || typeof body !== 'object') return 0;
   const request = body as Record<string, unknown>;
   const n = Math.min(count(request.n) ?? 1, 128);
-  const perChoice = (prompt: string, maxTokens: number) => Math.min(promptTokens(prompt) + maxTokens, contextLength);
+  const perChoice = (prompt: string, maxTokens: number) => Math.min(estimateTokens(prompt) + maxTokens, contextLength);
   if (Array.isArray(request.messages)) {
     const prompt = request.messages.map((message) => textOf((message as { content?: unknown })?.content)).join('\n');
     return n * perChoice(prompt, count(request.max_completion_tokens) ?? count(request.max_tokens) ?? contextLength);

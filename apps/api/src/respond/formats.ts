@@ -1,11 +1,7 @@
-import type { FinishReason, TokenUsage } from '@spool/shared';
+import type { ChoiceAnswer, FinishReason, TokenUsage } from '@spool/shared';
 
 /** Everything one choice has produced so far. */
-export interface ChoiceState {
-  text: string;
-  toolCalls: { id: string; type: 'function'; function: { name: string; arguments: string } }[];
-  finishReason: FinishReason | null;
-}
+export type ChoiceState = ChoiceAnswer;
 
 /** A streamed piece of one choice. */
 export type ChoiceDelta =
@@ -63,7 +59,10 @@ export function chatFormat(meta: ResponseMeta, options: ChatFormatOptions = {}):
         return {};
     }
   };
-  const callsOf = (calls: ChoiceState['toolCalls']) => (legacy ? { function_call: calls[0]!.function } : { tool_calls: calls });
+  const callsOf = (calls: ChoiceState['toolCalls']) =>
+    legacy
+      ? { function_call: { name: calls[0]!.name, arguments: calls[0]!.arguments } }
+      : { tool_calls: calls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })) };
   return {
     roleChunk: true,
     chunk: (choice, delta, usage) => ({

@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import { SpoolError, type TokenUsage } from '@spool/shared';
-import type { ChoiceDelta, ChoiceState, ResponseFormat } from './formats.js';
+import { createChoiceAnswers } from './choice-answers.js';
+import type { ChoiceDelta, ResponseFormat } from './formats.js';
 import type { JobOutput } from './job-output.js';
 import { createSseWriter } from './sse.js';
 
@@ -25,8 +26,7 @@ const workerLost = () =>
  * client to read (see SseWriter), which also slows the reading of the job's output.
  */
 export async function relay(res: Response, output: AsyncIterable<JobOutput> | Iterable<JobOutput>, format: ResponseFormat, options: RelayOptions): Promise<void> {
-  const fresh = (): ChoiceState[] => Array.from({ length: options.choices }, () => ({ text: '', toolCalls: [], finishReason: null }));
-  let choices = fresh();
+  const answers = createChoiceAnswers(options.choices);
   res.locals.choices = options.choices;
   const sse = createSseWriter(res, { stallMs: options.stallMs });
   const usageField = options.includeUsage ? null : undefined;
@@ -48,25 +48,19 @@ export async function relay(res: Response, output: AsyncIterable<JobOutput> | It
         // Counted as they come, so the log line of a stream the client abandons still says what was generated.
         res.locals.streamedTokens = (res.locals.streamedTokens ?? 0) + (part.tokens ?? 1);
       }
+      if (part.type === 'reset' && sse.opened) throw workerLost();
+      answers.add(part);
       switch (part.type) {
         case 'reset':
-          if (sse.opened) throw workerLost();
-          choices = fresh();
           res.locals.streamedTokens = 0;
           break;
         case 'text':
-          choices[part.choice]!.text += part.text;
           await emit(part.choice, { kind: 'text', text: part.text });
           break;
-        case 'tool-call': {
-          const calls = choices[part.choice]!.toolCalls;
-          if (part.id !== undefined) calls[part.index] = { id: part.id, type: 'function', function: { name: part.name ?? '', arguments: '' } };
-          calls[part.index]!.function.arguments += part.arguments;
+        case 'tool-call':
           await emit(part.choice, { kind: 'tool-call', index: part.index, id: part.id, name: part.name, arguments: part.arguments });
           break;
-        }
         case 'choice-end':
-          choices[part.choice]!.finishReason = part.finishReason;
           await emit(part.choice, { kind: 'finish', finishReason: part.finishReason });
           break;
         case 'done':
@@ -81,7 +75,7 @@ export async function relay(res: Response, output: AsyncIterable<JobOutput> | It
 
   async function finish(usage: TokenUsage): Promise<void> {
     if (!options.stream) {
-      res.json(format.final(choices, usage));
+      res.json(format.final(answers.choices, usage));
       return;
     }
     if (options.includeUsage) await sse.send({ data: format.usageChunk(usage) });

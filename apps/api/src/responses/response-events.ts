@@ -1,5 +1,5 @@
-import type { JobEvent, OpenAIErrorBody } from '@spool/shared';
-import type { ChoiceState, ResponseMeta } from '../respond/formats.js';
+import { addToAnswer, emptyAnswer, type JobEvent, type OpenAIErrorBody } from '@spool/shared';
+import type { ResponseMeta } from '../respond/formats.js';
 import {
   callItem,
   callItemId,
@@ -26,8 +26,6 @@ export interface ResponseEvents {
   output(): object[];
 }
 
-const fresh = (): ChoiceState => ({ text: '', toolCalls: [], finishReason: null });
-
 /**
  * Turns a response job's events into the Responses API's typed stream events. It is a pure
  * function of the event sequence, so a stream read live and one replayed from the job's log (from
@@ -36,7 +34,7 @@ const fresh = (): ChoiceState => ({ text: '', toolCalls: [], finishReason: null 
  */
 export function createResponseEvents(meta: ResponseMeta, stored: StoredResponse): ResponseEvents {
   const id = meta.id;
-  let choice = fresh();
+  let choice = emptyAnswer();
   /** Output index of the open message item, and of each open call item by its tool-call index. */
   let messageAt: number | undefined;
   let callsAt = new Map<number, number>();
@@ -62,7 +60,7 @@ export function createResponseEvents(meta: ResponseMeta, stored: StoredResponse)
     const events = [...callsAt].flatMap(([index, outputIndex]): ResponseEvent[] => {
       const call = choice.toolCalls[index]!;
       return [
-        { type: 'response.function_call_arguments.done', item_id: callItemId(id, index), output_index: outputIndex, name: call.function.name, arguments: call.function.arguments },
+        { type: 'response.function_call_arguments.done', item_id: callItemId(id, index), output_index: outputIndex, name: call.name, arguments: call.arguments },
         { type: 'response.output_item.done', output_index: outputIndex, item: callItem(id, index, call, status) },
       ];
     });
@@ -80,7 +78,7 @@ export function createResponseEvents(meta: ResponseMeta, stored: StoredResponse)
         { type: 'response.content_part.added', item_id: messageItemId(id), output_index: messageAt, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } },
       );
     }
-    choice.text += delta;
+    addToAnswer(choice, { type: 'text-delta', text: delta });
     // Text after a function call belongs to no open item any more; it still reaches the final body.
     if (messageOpen && delta !== '') {
       events.push({ type: 'response.output_text.delta', item_id: messageItemId(id), output_index: messageAt!, content_index: 0, delta, logprobs: [] });
@@ -90,16 +88,16 @@ export function createResponseEvents(meta: ResponseMeta, stored: StoredResponse)
 
   function toolCall(event: Extract<JobEvent, { type: 'tool-call-delta' }>): ResponseEvent[] {
     const events: ResponseEvent[] = [];
+    addToAnswer(choice, event);
     if (event.id !== undefined) {
       events.push(...closeMessage('completed'));
-      choice.toolCalls[event.index] = { id: event.id, type: 'function', function: { name: event.name ?? '', arguments: '' } };
       callsAt.set(event.index, nextOutput++);
-      events.push({ type: 'response.output_item.added', output_index: callsAt.get(event.index)!, item: callItem(id, event.index, choice.toolCalls[event.index]!, 'in_progress') });
+      // The item opens empty; its arguments follow as deltas.
+      const opened = { ...choice.toolCalls[event.index]!, arguments: '' };
+      events.push({ type: 'response.output_item.added', output_index: callsAt.get(event.index)!, item: callItem(id, event.index, opened, 'in_progress') });
     }
-    const call = choice.toolCalls[event.index];
     const outputIndex = callsAt.get(event.index);
-    if (!call || outputIndex === undefined) return events;
-    call.function.arguments += event.arguments;
+    if (outputIndex === undefined) return events;
     if (event.arguments !== '') {
       events.push({ type: 'response.function_call_arguments.delta', item_id: callItemId(id, event.index), output_index: outputIndex, delta: event.arguments });
     }
@@ -115,7 +113,7 @@ export function createResponseEvents(meta: ResponseMeta, stored: StoredResponse)
       switch (event.type) {
         case 'start':
           if (event.attempt > 1) {
-            choice = fresh();
+            choice = emptyAnswer();
             messageAt = undefined;
             messageOpen = false;
             callsAt = new Map();
@@ -127,7 +125,7 @@ export function createResponseEvents(meta: ResponseMeta, stored: StoredResponse)
         case 'tool-call-delta':
           return toolCall(event);
         case 'end': {
-          choice.finishReason = event.finishReason;
+          addToAnswer(choice, event);
           const status = event.finishReason === 'length' ? 'incomplete' : 'completed';
           return [...closeMessage(status), ...closeCalls(status)];
         }

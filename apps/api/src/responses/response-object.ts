@@ -34,7 +34,7 @@ export function messageItem(responseId: string, text: string | undefined, status
 }
 
 export function callItem(responseId: string, index: number, call: ChoiceState['toolCalls'][number], status: ItemStatus) {
-  return { id: callItemId(responseId, index), type: 'function_call' as const, status, call_id: call.id, name: call.function.name, arguments: call.function.arguments };
+  return { id: callItemId(responseId, index), type: 'function_call' as const, status, call_id: call.id, name: call.name, arguments: call.arguments };
 }
 
 /** The output items of a generation: its text as one message, then each function call. */

@@ -1,5 +1,6 @@
 import OpenAI, { APIUserAbortError } from 'openai';
 import {
+  estimatePromptTokens,
   type Engine,
   type EngineStats,
   type GenerationEvent,
@@ -7,7 +8,6 @@ import {
   type ModelInfo,
 } from '@spool/shared';
 import { EngineLostError } from './engine-lost-error.js';
-import { estimatePromptTokens } from '../job-reservation.js';
 import { createSlots } from './slots.js';
 import { finishReasonOf, upstreamBody } from './upstream-request.js';
 import { finishFailure, translateUpstreamError as translateError } from './upstream-errors.js';
@@ -65,6 +65,11 @@ export function createOpenAICompatibleEngine(options: OpenAICompatibleOptions): 
     return client;
   };
 
+  /** The upstream's own tokenizer (vLLM's /tokenize) where it has one, else the estimate. */
+  async function countPromptTokens(request: GenerationRequest): Promise<number> {
+    return (await options.countPromptTokens?.(request)) ?? estimatePromptTokens(request);
+  }
+
   async function* generate(request: GenerationRequest, signal: AbortSignal): AsyncIterable<GenerationEvent> {
     const release = await slots.acquire(signal);
     const upstream = new AbortController();
@@ -109,8 +114,9 @@ export function createOpenAICompatibleEngine(options: OpenAICompatibleOptions): 
       if (finishReason === undefined) throw new EngineLostError('The upstream stream ended without a finish reason.');
       const failure = finishFailure(finishReason);
       if (failure) throw failure;
-      // Servers that ignore stream_options send no usage: count a token per chunk, as vLLM streams them.
-      const promptTokens = usage?.prompt_tokens ?? estimatePromptTokens(request);
+      // Servers that ignore stream_options send no usage: count the prompt with the upstream's tokenizer
+      // (or estimate it), and a token per chunk, as vLLM streams them.
+      const promptTokens = usage?.prompt_tokens ?? (await countPromptTokens(request).catch(() => estimatePromptTokens(request)));
       const completionTokens = usage?.completion_tokens ?? chunks;
       generatedTokens += completionTokens;
       yield {
@@ -130,9 +136,7 @@ export function createOpenAICompatibleEngine(options: OpenAICompatibleOptions): 
     model: options.info,
     start: async () => options.start?.(),
     generate,
-    async countPromptTokens(request) {
-      return (await options.countPromptTokens?.(request)) ?? estimatePromptTokens(request);
-    },
+    countPromptTokens,
     stats(): EngineStats {
       return { busySlots: slots.busy(), memoryBytes: process.memoryUsage().rss, memoryKind: 'ram', generatedTokens, ...options.stats?.() };
     },
