@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { createLogger, loadModelSpecs, logRedisConnection, requestRedisOptions, type Config, type Logger } from '@spool/shared';
+import { createLogger, loadModelSpecs, logRedisConnection, requestRedisOptions, WAITING_REDIS_OPTIONS, type Config, type Logger } from '@spool/shared';
 import { createApp } from './app.js';
 import { checkAuthConfig } from './middleware/security.js';
 import { createResponseCache } from './cache/response-cache.js';
@@ -57,7 +57,11 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
   const deps: ApiDeps = { ...base, functions: await createSpoolFunctions(base) };
   // Before serving, so a file or batch whose record Redis lost is back (or gone) by the first request.
   await reconcileDataDir(deps).catch((error: unknown) => logger.error({ err: error }, 'data reconcile failed; files or batches Redis lost may stay unseen'));
-  const batches = config.BATCH_COORDINATOR ? await startBatchCoordinator({ ...deps, redis }) : undefined;
+  // A coordinator answers no client: its commands wait out a Redis outage instead of failing an
+  // attempt of the batch it drives.
+  const coordinatorRedis = config.BATCH_COORDINATOR ? redis.duplicate({ ...WAITING_REDIS_OPTIONS, connectionName: `${connectionName}-batch` }) : undefined;
+  coordinatorRedis?.on('error', () => undefined);
+  const batches = coordinatorRedis ? await startBatchCoordinator({ ...deps, redis: coordinatorRedis }) : undefined;
   watchBatches(deps);
   const server = createHttpServer(createApp(deps), config);
   registerHttpGauges(deps.metrics.prometheus.registry, trackInFlight(server));
@@ -82,6 +86,7 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
       await closed;
       clearInterval(sweep);
       await batches?.close();
+      coordinatorRedis?.disconnect();
       deps.eventLog.close();
       await deps.jobs.close();
       await closeQueueSet(deps);
