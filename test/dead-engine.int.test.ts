@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, loadModelSpecs, redisNames, type Config, type JobEvent } from '@spool/shared';
@@ -85,5 +86,22 @@ describe('a worker whose engine thread dies', () => {
     await spool.api.deps.registry.refresh();
     expect((await fetch(`${spool.url}/ready`)).status).toBe(503);
     expect((await spool.client.models.list()).data.map((model) => model.id)).not.toContain(MODEL);
+  }, 180_000);
+
+  it('exits 1 after leaving the registry, as a worker process, so its supervisor starts a fresh one', async () => {
+    spool = await startSpool();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/faulty-worker-process.ts'], { env: { ...process.env, ...spool.env }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      // Worker processes start slowly on a loaded machine (tsx, then the model).
+      await spool.waitForWorkers(1, 120_000);
+      child.kill('SIGUSR2');
+      expect(await exited).toBe(1);
+      const redis = new Redis(REDIS_URL);
+      connections.push(redis);
+      expect(await redis.hlen(redisNames(spool.config.REDIS_PREFIX).workers)).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
   }, 180_000);
 });

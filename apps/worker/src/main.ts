@@ -9,9 +9,9 @@ const flag = (argv: string[], name: string) => (argv.includes(name) ? (argv[argv
 /**
  * Starts one worker for one model and runs until a signal. The model is `--model ID` (or
  * WORKER_MODEL, else the first configured); its GPUs are `--gpus 0,1` (or WORKER_GPUS, else the
- * model's `gpus`).
+ * model's `gpus`). `createEngine` builds the engine (a test may wrap the real one to inject a fault).
  */
-export async function runWorkerProcess(argv: string[] = process.argv.slice(2)): Promise<void> {
+export async function runWorkerProcess(argv: string[] = process.argv.slice(2), createEngine = createEngineForModel): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ name: 'spool-worker', level: config.LOG_LEVEL, logPrompts: config.LOG_PROMPTS });
   const specs = loadModelSpecs(config);
@@ -23,7 +23,7 @@ export async function runWorkerProcess(argv: string[] = process.argv.slice(2)): 
   // llama.cpp's CUDA backend reads the pinning from this process's environment when it loads.
   if (spec.engine === 'llamacpp' && gpus.length > 0) process.env.CUDA_VISIBLE_DEVICES = gpus.join(',');
 
-  const engine = await createEngineForModel(spec, config, { gpus, logger });
+  const engine = await createEngine(spec, config, { gpus, logger });
   await engine.start();
   // No client waits on a worker's commands: they wait out a Redis outage and go on once it returns.
   const redis = new Redis(config.REDIS_URL, WAITING_REDIS_OPTIONS);
