@@ -46,6 +46,8 @@ export async function ensureRedis(url: string, dataDir: string): Promise<{ url: 
   mkdirSync(`${dataDir}/redis`, { recursive: true });
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...DURABLE_REDIS_ARGS, '--dir', `${dataDir}/redis`], {
     stdio: 'ignore',
+    // Its own process group: a terminal's Ctrl-C must not stop Redis under the API's drain.
+    detached: true,
   });
   const privateUrl = `redis://127.0.0.1:${port}`;
   // Up to a minute: a large append-only file takes a while to load, and Redis answers LOADING until then.

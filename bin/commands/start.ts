@@ -3,6 +3,7 @@ import { checkAuthConfig, mintToken, startApi } from '@spool/api';
 import { loadConfig } from '@spool/shared';
 import { ensureRedis } from '../ensure-redis.js';
 import { quickstartSecret } from '../quickstart-secret.js';
+import { onStopSignals } from '../stop-signals.js';
 
 /** A worker that exits non-zero after running this long is restarted; sooner, it failed to start. */
 const WORKER_RESTART_AFTER_MS = 60_000;
@@ -19,8 +20,11 @@ export async function run(): Promise<void> {
   const env = { ...process.env, ...secret.env, REDIS_URL: redis.url };
   const config = loadConfig(env);
 
-  // Re-run this same entry point (with tsx's loader flags) as the worker.
-  const spawnWorker = () => spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'worker'], { env, stdio: 'inherit' });
+  // Re-run this same entry point (with tsx's loader flags) as the worker. In a process group of its
+  // own, a terminal's Ctrl-C reaches only this process, which stops the worker after the API has
+  // drained; the IPC channel tells it when this process dies.
+  const spawnWorker = () =>
+    spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'worker'], { env, stdio: ['inherit', 'inherit', 'inherit', 'ipc'], detached: true });
   let worker = spawnWorker();
   let workerStartedAt = Date.now();
   const api = await startApi(config);
@@ -30,16 +34,17 @@ export async function run(): Promise<void> {
     console.log(`A token to try it (sub=quickstart, every scope, 24 h; mint more with \`npm run spool -- token create\`):\n  export OPENAI_API_KEY=${token}`);
   }
 
+  // API first: it stops accepting and its in-flight requests finish while the worker still serves
+  // them; then the worker finishes what it runs (SHUTDOWN_GRACE_MS each).
   let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
+  const stop = onStopSignals(async () => {
     stopping = true;
-    worker.kill('SIGTERM');
     await api.close();
-    await new Promise((resolve) => (worker.exitCode === null ? worker.once('exit', resolve) : resolve(undefined)));
+    const exited = new Promise((resolve) => (worker.exitCode === null && worker.signalCode === null ? worker.once('exit', resolve) : resolve(undefined)));
+    worker.kill('SIGTERM');
+    await exited;
     redis.process?.kill();
-    process.exit(code);
-  };
+  });
   // A worker whose engine died exits 1 after handing its jobs back (see apps/worker/src/main.ts): start a
   // fresh one. One that fails soon after its start would only fail again: stop instead.
   const onWorkerExit = (code: number | null) => {
@@ -52,9 +57,7 @@ export async function run(): Promise<void> {
       return;
     }
     console.error(`The worker exited (code ${code}); stopping.`);
-    void stop(1);
+    stop(1);
   };
   worker.on('exit', onWorkerExit);
-  process.on('SIGTERM', () => void stop(0));
-  process.on('SIGINT', () => void stop(0));
 }

@@ -18,11 +18,12 @@ export async function openSocket(url: string): Promise<Socket> {
 
 /**
  * Sends raw bytes (a request as written, well-formed or not) and reads everything the server
- * answers until it closes the connection.
+ * answers until it closes the connection. `delayMs` waits that long between connecting and sending.
  */
-export async function rawExchange(url: string, request: string, options: { keepOpen?: boolean } = {}): Promise<RawAnswer> {
+export async function rawExchange(url: string, request: string, options: { keepOpen?: boolean; delayMs?: number } = {}): Promise<RawAnswer> {
   const started = Date.now();
   const socket = await openSocket(url);
+  if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
   const chunks: Buffer[] = [];
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));

@@ -3,6 +3,7 @@ import type { ResponseCache } from './cache/response-cache.js';
 import type { Config, Logger, ModelSpec } from '@spool/shared';
 import type { JobClient } from './queue/job-client.js';
 import type { EventLogReader } from './jobs/event-log-reader.js';
+import type { DrainState } from './http/drain.js';
 import type { WorkerRegistry } from './worker-registry.js';
 import type { RequestMetrics } from './request-metrics.js';
 import type { LoadFailure } from './functions/loader.js';
@@ -17,6 +18,8 @@ export interface ApiDeps {
   jobs: JobClient;
   /** Follows async jobs' event logs for every stream of this process, on one connection. */
   eventLog: EventLogReader;
+  /** Whether the server is shutting down, and the signal that ends what still runs at the end of its grace. */
+  drain: DrainState;
   registry: WorkerRegistry;
   metrics: RequestMetrics;
   /** The response cache; absent, every request generates (deps built by hand in tests). */

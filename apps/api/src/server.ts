@@ -7,6 +7,7 @@ import { createResponseCache } from './cache/response-cache.js';
 import { watchBatches } from './batch/batch-progress.js';
 import { startBatchCoordinator } from './batch/coordinator.js';
 import type { ApiDeps } from './deps.js';
+import { createDrain } from './http/drain.js';
 import { registerHttpGauges } from './http/http-gauges.js';
 import { createHttpServer } from './http/http-server.js';
 import { trackInFlight } from './http/in-flight.js';
@@ -24,7 +25,12 @@ import { createWorkerRegistry } from './worker-registry.js';
 export interface RunningApi {
   url: string;
   deps: ApiDeps;
-  close(): Promise<void>;
+  /**
+   * Drains (no new connections, in-flight requests finish within `graceMs`, default
+   * SHUTDOWN_GRACE_MS, and what is left ends with a clean 503), then closes every connection to
+   * Redis. Resolves once all of it is done.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** Builds the API's dependencies from config and listens on API_HOST:API_PORT. */
@@ -43,12 +49,14 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
   const registry = createWorkerRegistry(redis, config);
   await registry.refresh();
   const models = loadModelSpecs(config);
+  const drain = createDrain(logger);
   const base = {
     config,
     logger,
     redis,
     models,
-    jobs: createJobClient(redis, createJobChannels(subscriber), config),
+    drain,
+    jobs: createJobClient(redis, createJobChannels(subscriber), config, drain.expired),
     eventLog: createEventLogReader(redis, { connectionName: `${connectionName}-event-log` }),
     registry,
     metrics: createRequestMetrics(),
@@ -64,7 +72,8 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
   const batches = coordinatorRedis ? await startBatchCoordinator({ ...deps, redis: coordinatorRedis }) : undefined;
   watchBatches(deps);
   const server = createHttpServer(createApp(deps), config);
-  registerHttpGauges(deps.metrics.prometheus.registry, trackInFlight(server));
+  const inFlight = trackInFlight(server);
+  registerHttpGauges(deps.metrics.prometheus.registry, inFlight);
   server.listen(config.API_PORT, config.API_HOST);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const stopMetricsLog = startMetricsLog(deps);
@@ -74,17 +83,12 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
   return {
     url: `http://${host}:${port}`,
     deps,
-    async close() {
+    async close(graceMs = config.SHUTDOWN_GRACE_MS) {
+      // In-flight requests still need Redis, the queues and the worker registry: those close after.
+      await drain.run(server, inFlight, graceMs);
       stopMetricsLog();
       stopReconcile();
       registry.stop();
-      server.closeIdleConnections();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // A keep-alive connection whose response ends after close() would otherwise idle until
-      // HTTP_KEEP_ALIVE_TIMEOUT_MS before the server counts as closed.
-      const sweep = setInterval(() => server.closeIdleConnections(), 100);
-      await closed;
-      clearInterval(sweep);
       await batches?.close();
       coordinatorRedis?.disconnect();
       deps.eventLog.close();

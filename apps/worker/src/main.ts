@@ -44,4 +44,6 @@ export async function runWorkerProcess(argv: string[] = process.argv.slice(2), c
   // A dead engine is not restarted in place (its native state went with it): the worker has handed its
   // jobs back and left the registry; exit 1 so the supervisor (compose, Kubernetes, systemd) starts a fresh one.
   void worker.lost.then(() => shutdown('engine lost', 1));
+  // Started by `spool start` (an IPC channel to its parent): stop when that parent is gone.
+  if (process.channel) process.on('disconnect', () => void shutdown('parent exited'));
 }

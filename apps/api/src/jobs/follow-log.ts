@@ -16,11 +16,13 @@ const isEnd = ({ event }: LoggedEvent) => event.type === 'done' || event.type ==
 /**
  * A job's log entries after sequence number `after`: first what is logged, then new entries as the
  * worker writes them (read through the process's shared `deps.eventLog`), up to and including the
- * job's end. Stops early once `signal` aborts. Any replica can follow any job; a reader that
- * dropped resumes with the last sequence it saw.
+ * job's end. Stops early once `signal` aborts; when a shutdown's grace period ends first, it throws
+ * that 503. Any replica can follow any job; a reader that dropped resumes with the last sequence
+ * it saw.
  */
 export async function* followJobLog(deps: ApiDeps, jobId: string, owner: string, after: number, signal: AbortSignal): AsyncIterable<LoggedEvent> {
   const key = keysOf(deps).eventLog(jobId);
+  const stop = AbortSignal.any([signal, deps.drain.expired]);
   try {
     let entries = await readLog(deps.redis, key, after, PAGE_SIZE);
     for (;;) {
@@ -29,9 +31,9 @@ export async function* followJobLog(deps: ApiDeps, jobId: string, owner: string,
         after = entry.sequence;
         if (isEnd(entry)) return;
       }
-      if (signal.aborted) return;
-      entries = await deps.eventLog.wait(key, after, QUIET_MS, signal);
-      if (entries.length > 0 || signal.aborted) continue;
+      if (stop.aborted) break;
+      entries = await deps.eventLog.wait(key, after, QUIET_MS, stop);
+      if (entries.length > 0 || stop.aborted) continue;
       // Quiet for a while: getJob writes the end of a job whose worker is gone, read next round.
       const job = await getJob(deps, jobId, owner).catch(() => undefined);
       if (!job) return;
@@ -42,6 +44,7 @@ export async function* followJobLog(deps: ApiDeps, jobId: string, owner: string,
       }
     }
   } catch (error) {
-    if (!signal.aborted) throw error;
+    if (!stop.aborted) throw error;
   }
+  if (!signal.aborted && deps.drain.expired.aborted) throw deps.drain.expired.reason;
 }

@@ -46,7 +46,11 @@ const WATCHDOG_MS = 3000;
 /** After a `done` that followed lost events, how long to wait for BullMQ to store the result. */
 const RESULT_WAIT_MS = 5000;
 
-export function createJobClient(redis: Redis, channels: JobChannels, config: Config): JobClient {
+/**
+ * `shutdown` aborts when the server's grace period ends: every submission still waiting then ends
+ * with the signal's reason (a 503 answer, or a stream's last event).
+ */
+export function createJobClient(redis: Redis, channels: JobChannels, config: Config, shutdown?: AbortSignal): JobClient {
   const names = redisNames(config.REDIS_PREFIX);
   const tokens = createQueuedTokens(redis, config);
   const queues = new Map<string, Queue<GenerationJob, GenerationResult>>();
@@ -152,7 +156,10 @@ export function createJobClient(redis: Redis, channels: JobChannels, config: Con
       events.close();
     }, WATCHDOG_MS / 3);
     const onAbort = () => events.close();
+    const onShutdown = () => events.close(shutdown?.reason);
     options.signal.addEventListener('abort', onAbort, { once: true });
+    if (shutdown?.aborted) onShutdown();
+    shutdown?.addEventListener('abort', onShutdown, { once: true });
     try {
       for await (const event of events) {
         lastEventAt = Date.now();
@@ -176,6 +183,7 @@ export function createJobClient(redis: Redis, channels: JobChannels, config: Con
       clearTimeout(queueTimer);
       clearInterval(watchdog);
       options.signal.removeEventListener('abort', onAbort);
+      shutdown?.removeEventListener('abort', onShutdown);
       await stopListening().catch(() => undefined);
       if (!finished) await abandon(job, jobId);
     }
