@@ -10,6 +10,7 @@ import { chatCompletionsRouter } from './routes/chat-completions.js';
 import { batchesRouter } from './routes/batches.js';
 import { completionsRouter } from './routes/completions.js';
 import { docsRouter } from './routes/docs.js';
+import { embeddingsRouter } from './routes/embeddings.js';
 import { functionsRouter } from './routes/functions.js';
 import { filesRouter } from './routes/files.js';
 import { healthRouter } from './routes/health.js';
@@ -36,6 +37,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(chatCompletionsRouter(deps));
   app.use(completionsRouter(deps));
   app.use(responsesRouter(deps));
+  app.use(embeddingsRouter(deps));
   app.use(healthRouter(deps));
   app.use(modelsRouter(deps));
   app.use(jobsRouter(deps));

@@ -22,6 +22,7 @@ import { EngineLostError } from './engines/engine-lost-error.js';
 import { LockLostError } from './lock-lost-error.js';
 import { createEventPublisher, SILENT_PUBLISHER } from './event-publisher.js';
 import { runJob } from './run-job.js';
+import { runEmbeddings } from './run-embeddings.js';
 import { createScheduler } from './scheduler.js';
 import { expectedJobTokens } from './job-reservation.js';
 import { createPullGate } from './pull-gate.js';
@@ -136,13 +137,13 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
     running.set(jobId, controller);
     const batch = isBatchPriority(job.priority);
     if (batch) countBatchJob(+1);
-    const tokens = expectedJobTokens(data.inputs, engine.model.contextLength, config.WORKER_EXPECTED_OUTPUT_TOKENS);
+    const tokens = data.embeddings ? data.reservedTokens : expectedJobTokens(data.inputs, engine.model.contextLength, config.WORKER_EXPECTED_OUTPUT_TOKENS);
     gate.noteJob(tokens);
     held.notStarted += 1;
     let started = false;
     publisher.publish(jobId, attempt, { type: 'start', workerId: id });
     try {
-      const admitted = scheduler.admit({ slots: data.inputs.length, tokens, batch }, controller.signal);
+      const admitted = scheduler.admit({ slots: Math.max(data.inputs.length, 1), tokens, batch }, controller.signal);
       pullOnlyWhatCanStart();
       const release = await admitted;
       started = true;
@@ -152,9 +153,11 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
       try {
         // The queue priority rides along for engines that schedule by it (vLLM).
         const inputs = data.inputs.map((input) => ({ ...input, priority: input.priority ?? job.priority }));
-        const result = await runJob(engine, publisher, jobId, attempt, { ...data, inputs }, controller.signal);
+        const result = data.embeddings
+          ? await runEmbeddings(engine, data.embeddings, controller.signal)
+          : await runJob(engine, publisher, jobId, attempt, { ...data, inputs }, controller.signal);
         if (controller.signal.aborted) throw controller.signal.reason;
-        publisher.publish(jobId, attempt, { type: 'done', usage: result.usage });
+        publisher.publish(jobId, attempt, { type: 'done', usage: result.usage, ...(result.embeddings ? { embeddings: result.embeddings } : {}) });
         await publisher.flush();
         if (controller.signal.reason === LOCK_LOST) throw new LockLostError(jobId);
         return result;

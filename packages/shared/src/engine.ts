@@ -68,6 +68,19 @@ export type GenerationEvent =
   | { type: 'tool-call-delta'; index: number; id?: string; name?: string; arguments: string; tokens?: number }
   | { type: 'end'; finishReason: FinishReason; usage: TokenUsage };
 
+/** An embeddings request, already validated: texts or token ids. */
+export interface EmbeddingRequest {
+  inputs: (string | number[])[];
+  /** Output dimensions, only where the engine supports shortening (vLLM with a Matryoshka model). */
+  dimensions?: number;
+}
+
+export interface EmbeddingResult {
+  /** One vector per input, in order. */
+  vectors: number[][];
+  promptTokens: number;
+}
+
 /** Load and memory figures an engine reports for heartbeats and the metrics log. */
 export interface EngineStats {
   busySlots: number;
@@ -99,6 +112,8 @@ export interface Engine {
   generate(request: GenerationRequest, signal: AbortSignal): AsyncIterable<GenerationEvent>;
   /** Exact prompt tokens of a request with this model's tokenizer and template. */
   countPromptTokens(request: GenerationRequest): Promise<number>;
+  /** One vector per input; absent on an engine that serves no embeddings. Throws a SpoolError for a client's fault. */
+  embed?(request: EmbeddingRequest, signal: AbortSignal): Promise<EmbeddingResult>;
   stats(): EngineStats;
   stop(): Promise<void>;
   /**

@@ -15,6 +15,7 @@ export * from './openai/tools.js';
 export * from './json-schema-support.js';
 export * from './regex-subset.js';
 export * from './openai/completion.js';
+export * from './openai/embedding.js';
 export * from './openai/model.js';
 export * from './principal.js';
 export * from './auth-errors.js';

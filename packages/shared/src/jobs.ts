@@ -1,4 +1,4 @@
-import type { GenerationEvent, GenerationRequest, TokenUsage } from './engine.js';
+import type { EmbeddingRequest, GenerationEvent, GenerationRequest, TokenUsage } from './engine.js';
 import type { OpenAIErrorBody } from './errors.js';
 
 /** BullMQ priorities (lower runs first); interactive jobs carry none, which BullMQ serves first. */
@@ -13,6 +13,11 @@ export interface GenerationJob {
   model: string;
   /** One generation per choice index: n copies for chat, prompts × n for legacy completions. */
   inputs: GenerationRequest[];
+  /**
+   * A job of the embeddings kind (`inputs` then empty): the worker holding the model computes the
+   * vectors and sends them with its `done` event.
+   */
+  embeddings?: EmbeddingRequest;
   /** Prompt estimate plus max tokens of every input, reserved against the queued-token cap. */
   reservedTokens: number;
   /** Whether the client is reading a stream: a re-run after a worker died cannot resume it. */
@@ -41,6 +46,8 @@ export interface ToolCallResult {
 export interface GenerationResult {
   choices: { text: string; finishReason: string; toolCalls?: ToolCallResult[] }[];
   usage: TokenUsage;
+  /** The vectors of an embeddings job. */
+  embeddings?: number[][];
 }
 
 type Envelope = { seq: number; attempt: number };
@@ -50,7 +57,8 @@ export type JobEvent = Envelope &
   (
     | { type: 'start'; workerId: string }
     | ({ choice: number } & GenerationEvent)
-    | { type: 'done'; usage: TokenUsage }
+    /** `embeddings`: the vectors of an embeddings job, all at once. */
+    | { type: 'done'; usage: TokenUsage; embeddings?: number[][] }
     | { type: 'error'; status: number; error: OpenAIErrorBody }
   );
 

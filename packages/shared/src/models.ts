@@ -5,6 +5,9 @@ import type { Config } from './config.js';
 
 const positiveInt = z.number().int().positive();
 
+export const MODEL_CAPABILITIES = ['chat', 'completions', 'embeddings'] as const;
+export type ModelCapability = (typeof MODEL_CAPABILITIES)[number];
+
 /** Options of the `llamacpp` engine; unset ones fall back to the MODEL_* settings. */
 export const llamaCppOptionsSchema = z.strictObject({
   threads: positiveInt.optional(),
@@ -85,6 +88,11 @@ export const modelSpecSchema = z
     options: z.record(z.string(), z.unknown()).default({}),
     /** GPUs a worker of this model is pinned to unless `--gpus`/WORKER_GPUS says otherwise. */
     gpus: z.array(gpuId).default([]),
+    /**
+     * What the model serves. Unset: text generation, and on llama.cpp embeddings too (any GGUF gives
+     * them). A vLLM or upstream embedding model says `[embeddings]` (vLLM run with `--runner pooling`).
+     */
+    capabilities: z.array(z.enum(MODEL_CAPABILITIES)).min(1).optional(),
   })
   .transform((spec, context) => {
     const parsed = engineOptionsSchemas[spec.engine].safeParse(spec.options);
@@ -149,6 +157,11 @@ export function loadModelSpecs(config: Config): ModelSpec[] {
 /** Typed options of a spec, as its engine's schema validated them. */
 export function engineOptions<E extends EngineName>(spec: ModelSpec, engine: E): z.infer<(typeof engineOptionsSchemas)[E]> {
   return engineOptionsSchemas[engine].parse(spec.options) as z.infer<(typeof engineOptionsSchemas)[E]>;
+}
+
+/** What a model serves: `/v1/models` lists it, and `/v1/embeddings` refuses a model without `embeddings`. */
+export function modelCapabilities(spec: ModelSpec): ModelCapability[] {
+  return spec.capabilities ?? (spec.engine === 'llamacpp' ? ['chat', 'completions', 'embeddings'] : ['chat', 'completions']);
 }
 
 /** Finds a model id or alias among the specs. */

@@ -13,6 +13,8 @@ export interface CacheableRequest {
   model: string;
   body: Record<string, unknown>;
   defaults: Record<string, unknown>;
+  /** The same request always gives the same answer (embeddings), whatever its sampling fields say. */
+  deterministic?: boolean;
 }
 
 export interface CacheHandlers {
@@ -23,10 +25,10 @@ export interface CacheHandlers {
 }
 
 /** What a request may do with the cache, from CACHE_POLICY, its sampling settings and Cache-Control. */
-export function cacheAccess(config: Config, body: Record<string, unknown>, cacheControl: string | undefined): { read: boolean; write: boolean } {
+export function cacheAccess(config: Config, body: Record<string, unknown>, cacheControl: string | undefined, alwaysDeterministic = false): { read: boolean; write: boolean } {
   if (config.CACHE_POLICY === 'off') return { read: false, write: false };
   // A request without temperature samples at 1, as OpenAI's does: only a seed makes it reproducible.
-  const deterministic = ((body.temperature as number | null | undefined) ?? 1) === 0 || body.seed != null;
+  const deterministic = alwaysDeterministic || ((body.temperature as number | null | undefined) ?? 1) === 0 || body.seed != null;
   if (config.CACHE_POLICY === 'deterministic' && !deterministic) return { read: false, write: false };
   if (!cacheControl) return { read: true, write: true };
   const directives = new Set(cacheControl.toLowerCase().split(',').map((part) => part.trim()));
@@ -47,7 +49,7 @@ export function replayOutput(result: CachedResult): JobOutput[] {
     for (const [index, call] of state.toolCalls.entries()) parts.push({ type: 'tool-call', choice, index, id: call.id, name: call.name, arguments: call.arguments });
     parts.push({ type: 'choice-end', choice, finishReason: state.finishReason });
   }
-  parts.push({ type: 'done', usage: result.usage });
+  parts.push({ type: 'done', usage: result.usage, ...(result.embeddings ? { embeddings: result.embeddings } : {}) });
   return parts;
 }
 
@@ -57,7 +59,7 @@ export async function* recordOutput(output: AsyncIterable<JobOutput> | Iterable<
   for await (const part of output) {
     answers.add(part);
     if (part.type === 'done' && answers.choices.every((answer) => answer.finishReason !== null)) {
-      onResult({ choices: answers.choices.map((answer) => ({ ...answer, finishReason: answer.finishReason! })), usage: part.usage });
+      onResult({ choices: answers.choices.map((answer) => ({ ...answer, finishReason: answer.finishReason! })), usage: part.usage, ...(part.embeddings ? { embeddings: part.embeddings } : {}) });
     }
     yield part;
   }
@@ -68,7 +70,7 @@ export async function* recordOutput(output: AsyncIterable<JobOutput> | Iterable<
  * or generate and store. Sets `x-cache` and `res.locals.cache` on every answer.
  */
 export async function answerWithCache(cache: ResponseCache | undefined, config: Config, req: Request, res: Response, request: CacheableRequest, handlers: CacheHandlers): Promise<void> {
-  const access = cache ? cacheAccess(config, request.body, req.get('cache-control')) : { read: false, write: false };
+  const access = cache ? cacheAccess(config, request.body, req.get('cache-control'), request.deterministic) : { read: false, write: false };
   const mark = (status: CacheStatus, coalesced = false) => {
     res.setHeader('x-cache', status);
     res.locals.cache = status;

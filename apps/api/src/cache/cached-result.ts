@@ -11,5 +11,7 @@ export const cachedResultSchema = z.object({
     }),
   ),
   usage: usageSchema,
+  /** The vectors of an embeddings request (which has no choices). */
+  embeddings: z.array(z.array(z.number())).optional(),
 });
 export type CachedResult = z.infer<typeof cachedResultSchema>;

@@ -8,7 +8,7 @@ export type JobOutput =
   | { type: 'choice-end'; choice: number; finishReason: FinishReason }
   /** A worker died and another re-runs the job from the start: discard what came before. */
   | { type: 'reset' }
-  | { type: 'done'; usage: TokenUsage };
+  | { type: 'done'; usage: TokenUsage; embeddings?: number[][] };
 
 /** Turns a job's raw events into output; an `error` event is thrown as the SpoolError it carries. */
 export async function* jobOutput(events: AsyncIterable<JobEvent>): AsyncIterable<JobOutput> {
@@ -30,7 +30,7 @@ export async function* jobOutput(events: AsyncIterable<JobEvent>): AsyncIterable
         yield { type: 'choice-end', choice: event.choice, finishReason: event.finishReason };
         break;
       case 'done':
-        yield { type: 'done', usage: event.usage };
+        yield { type: 'done', usage: event.usage, ...(event.embeddings ? { embeddings: event.embeddings } : {}) };
         return;
       case 'error':
         throw spoolErrorFromBody(event.status, event.error);

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { modelListSchema, modelObjectSchema, type ModelSpec } from '@spool/shared';
+import { modelCapabilities, modelListSchema, modelObjectSchema, type ModelSpec } from '@spool/shared';
 import type { ApiDeps } from '../deps.js';
 import { mayUseModel } from '../auth/model-access.js';
 import { describeRoute } from '../openapi/registry.js';
@@ -25,7 +25,7 @@ describeRoute({
 
 /** Start-up time stands in for a model's creation time: Spool does not know when weights were made. */
 const created = Math.floor(Date.now() / 1000);
-const modelObject = (spec: ModelSpec) => ({ id: spec.id, object: 'model', created, owned_by: 'spool' });
+const modelObject = (spec: ModelSpec) => ({ id: spec.id, object: 'model', created, owned_by: 'spool', capabilities: modelCapabilities(spec) });
 
 /** `GET /v1/models` lists the models with a live worker; `GET /v1/models/{id}` resolves aliases. */
 export function modelsRouter(deps: ApiDeps): Router {

@@ -1,4 +1,4 @@
-import type { EngineStats, GenerationEvent, GenerationRequest, ThreadError } from '@spool/shared';
+import type { EmbeddingRequest, EmbeddingResult, EngineStats, GenerationEvent, GenerationRequest, ThreadError } from '@spool/shared';
 
 export { fromThreadError, toThreadError, type ThreadError } from '@spool/shared';
 
@@ -7,6 +7,7 @@ export type ToEngineThread =
   | { type: 'generate'; id: number; request: GenerationRequest }
   | { type: 'abort'; id: number }
   | { type: 'count'; id: number; request: GenerationRequest }
+  | { type: 'embed'; id: number; request: EmbeddingRequest }
   | { type: 'stop' };
 
 /** Messages from the engine thread: events go out in batches, one message per tick. */
@@ -16,5 +17,6 @@ export type FromEngineThread =
   | { type: 'events'; items: { id: number; event: GenerationEvent }[] }
   | { type: 'done'; id: number; error?: ThreadError; stats: EngineStats }
   | { type: 'counted'; id: number; tokens?: number; error?: ThreadError }
+  | { type: 'embedded'; id: number; result?: EmbeddingResult; error?: ThreadError }
   | { type: 'stats'; stats: EngineStats }
   | { type: 'stopped' };

@@ -60,6 +60,12 @@ port.on('message', (message: ToEngineThread) => {
         (error: unknown) => send({ type: 'counted', id: message.id, error: toThreadError(error) }),
       );
       break;
+    case 'embed':
+      engine.embed!(message.request, new AbortController().signal).then(
+        (result) => send({ type: 'embedded', id: message.id, result }),
+        (error: unknown) => send({ type: 'embedded', id: message.id, error: toThreadError(error) }),
+      );
+      break;
     case 'stop':
       clearInterval(statsTimer);
       for (const controller of running.values()) controller.abort();

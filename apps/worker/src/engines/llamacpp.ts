@@ -30,6 +30,7 @@ import { renderChat } from './chat-prompt.js';
 import { callSyntaxOf, createGrammarCache, forcedCallNote, isCallTrigger, newToolCallId, toolModeOf, type CallSyntax } from './llamacpp-tools.js';
 import { evaluationPriorityOf, interactiveFirst } from './interactive-first.js';
 import { createStopMatcher } from './stop-matcher.js';
+import { createLlamaCppEmbedder } from './llamacpp-embeddings.js';
 
 /** `json_object` is any object; `json_schema` its schema. */
 const formatSchema = (format: ResponseFormatSpec) => (format.type === 'json_schema' ? format.schema : { type: 'object' });
@@ -125,6 +126,7 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
   let chatWrapper: ChatWrapper | undefined;
   let syntax: CallSyntax | undefined;
   let gpuMonitor: GpuMonitor | undefined;
+  const embedder = createLlamaCppEmbedder(() => model!, { contextSize: options.contextSize, threads: options.threads, batchSize: options.batchSize });
   const grammars = createGrammarCache(() => llama!);
   let generatedTokens = 0;
   const prioritySlots = options.prioritySlots ?? 0;
@@ -303,6 +305,7 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
       syntax = callSyntaxOf(chatWrapper);
     },
     generate,
+    embed: (request, signal) => embedder.embed(request, signal),
     async countPromptTokens(request) {
       return preparePrompt(request).tokens;
     },
@@ -314,6 +317,7 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
     },
     async stop() {
       gpuMonitor?.stop();
+      await embedder.dispose();
       for (const pool of [lane, main]) {
         pool?.free.splice(0).forEach((sequence) => sequence.dispose());
         await pool?.context.dispose();

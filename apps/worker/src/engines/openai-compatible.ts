@@ -137,6 +137,21 @@ export function createOpenAICompatibleEngine(options: OpenAICompatibleOptions): 
     start: async () => options.start?.(),
     generate,
     countPromptTokens,
+    // Only models the models file declares as embedding models get embeddings jobs (the API checks).
+    async embed(request, signal) {
+      const release = await slots.acquire(signal);
+      try {
+        await options.whenReady?.(signal);
+        const input = request.inputs as string[] | number[][];
+        const dimensions = request.dimensions === undefined ? {} : { dimensions: request.dimensions };
+        const answer = await clientFor(options.baseURL()).embeddings.create({ model: options.upstreamModel, input, encoding_format: 'float', ...dimensions }, { signal });
+        return { vectors: [...answer.data].sort((a, b) => a.index - b.index).map((item) => item.embedding), promptTokens: answer.usage.prompt_tokens };
+      } catch (error) {
+        throw signal.aborted ? signal.reason : translateError(error);
+      } finally {
+        release();
+      }
+    },
     stats(): EngineStats {
       return { busySlots: slots.busy(), memoryBytes: process.memoryUsage().rss, memoryKind: 'ram', generatedTokens, ...options.stats?.() };
     },

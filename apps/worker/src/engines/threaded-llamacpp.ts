@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { createAsyncQueue, type AsyncQueue, type Engine, type EngineStats, type GenerationEvent } from '@spool/shared';
+import { createAsyncQueue, type AsyncQueue, type EmbeddingResult, type Engine, type EngineStats, type GenerationEvent } from '@spool/shared';
 import { EngineLostError } from './engine-lost-error.js';
 import { fromThreadError, type FromEngineThread, type ToEngineThread } from './engine-thread-protocol.js';
 import { llamaCppModelInfo, type LlamaCppEngineOptions } from './llamacpp.js';
@@ -26,6 +26,7 @@ export function createThreadedLlamaCppEngine(options: LlamaCppEngineOptions): Th
   let nextId = 0;
   const generations = new Map<number, AsyncQueue<GenerationEvent>>();
   const counts = new Map<number, { resolve(tokens: number): void; reject(error: Error): void }>();
+  const embeddings = new Map<number, { resolve(result: EmbeddingResult): void; reject(error: Error): void }>();
   let stopped: (() => void) | undefined;
   let stopping = false;
   let lost: EngineLostError | undefined;
@@ -38,6 +39,8 @@ export function createThreadedLlamaCppEngine(options: LlamaCppEngineOptions): Th
     generations.clear();
     for (const count of counts.values()) count.reject(error);
     counts.clear();
+    for (const embedding of embeddings.values()) embedding.reject(error);
+    embeddings.clear();
   }
 
   function onMessage(message: FromEngineThread): void {
@@ -50,6 +53,13 @@ export function createThreadedLlamaCppEngine(options: LlamaCppEngineOptions): Th
         const queue = generations.get(message.id);
         generations.delete(message.id);
         queue?.close(message.error ? fromThreadError(message.error) : undefined);
+        break;
+      }
+      case 'embedded': {
+        const embedding = embeddings.get(message.id);
+        embeddings.delete(message.id);
+        if (message.error) embedding?.reject(fromThreadError(message.error));
+        else embedding?.resolve(message.result!);
         break;
       }
       case 'counted': {
@@ -132,6 +142,14 @@ export function createThreadedLlamaCppEngine(options: LlamaCppEngineOptions): Th
       return new Promise((resolve, reject) => {
         counts.set(id, { resolve, reject });
         post({ type: 'count', id, request });
+      });
+    },
+    embed(request) {
+      if (lost) return Promise.reject(lost);
+      const id = (nextId += 1);
+      return new Promise((resolve, reject) => {
+        embeddings.set(id, { resolve, reject });
+        post({ type: 'embed', id, request });
       });
     },
     stats: () => stats,

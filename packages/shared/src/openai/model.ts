@@ -5,6 +5,8 @@ export const modelObjectSchema = z.object({
   object: z.literal('model'),
   created: z.number().int(),
   owned_by: z.string(),
+  /** Spool's addition: what the model serves (`chat`, `completions`, `embeddings`). */
+  capabilities: z.array(z.string()).optional(),
 });
 export type ModelObject = z.infer<typeof modelObjectSchema>;
 
