@@ -1,4 +1,4 @@
-import type { FinishReason, GenerationResult, JobEvent } from '@spool/shared';
+import { addToAnswer, emptyAnswer, type ChoiceAnswer, type FinishReason, type GenerationResult, type JobEvent } from '@spool/shared';
 
 type Unnumbered = JobEvent extends infer E ? (E extends JobEvent ? Omit<E, 'seq' | 'attempt'> : never) : never;
 
@@ -24,38 +24,27 @@ export interface EventTrail {
   finish(result: GenerationResult): JobEvent[] | undefined;
 }
 
-interface ChoiceTrail {
-  text: string;
-  calls: { arguments: string }[];
-  ended: boolean;
-}
-
 export function createEventTrail(): EventTrail {
   let attempt = 0;
   let nextSeq = 0;
   let broken = false;
-  let choices: ChoiceTrail[] = [];
-  const choiceOf = (index: number) => (choices[index] ??= { text: '', calls: [], ended: false });
+  /** What was passed on of each choice, built as every reader of the events builds it. */
+  let choices: ChoiceAnswer[] = [];
 
   function record(event: JobEvent): void {
-    if (event.type === 'text-delta') choiceOf(event.choice).text += event.text;
-    else if (event.type === 'tool-call-delta') {
-      const calls = choiceOf(event.choice).calls;
-      calls[event.index] ??= { arguments: '' };
-      calls[event.index]!.arguments += event.arguments;
-    } else if (event.type === 'end') choiceOf(event.choice).ended = true;
+    if (event.type === 'text-delta' || event.type === 'tool-call-delta' || event.type === 'end') addToAnswer((choices[event.choice] ??= emptyAnswer()), event);
   }
 
   /** The events that take one choice from what was passed on to its stored end; undefined if it diverged. */
   function finishChoice(index: number, stored: GenerationResult['choices'][number], usage: GenerationResult['usage']): Unnumbered[] | undefined {
-    const sent = choices[index] ?? { text: '', calls: [], ended: false };
-    if (sent.ended) return [];
+    const sent = choices[index] ?? emptyAnswer();
+    if (sent.finishReason !== null) return [];
     const storedCalls = stored.toolCalls ?? [];
-    if (!stored.text.startsWith(sent.text) || sent.calls.length > storedCalls.length) return undefined;
+    if (!stored.text.startsWith(sent.text) || sent.toolCalls.length > storedCalls.length) return undefined;
     const events: Unnumbered[] = [];
     if (stored.text.length > sent.text.length) events.push({ type: 'text-delta', choice: index, text: stored.text.slice(sent.text.length) });
     for (const [callIndex, call] of storedCalls.entries()) {
-      const partial = sent.calls[callIndex];
+      const partial = sent.toolCalls[callIndex];
       if (!partial) events.push({ type: 'tool-call-delta', choice: index, index: callIndex, id: call.id, name: call.name, arguments: call.arguments });
       else if (!call.arguments.startsWith(partial.arguments)) return undefined;
       else if (call.arguments.length > partial.arguments.length) {
