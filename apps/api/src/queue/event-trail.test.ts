@@ -56,6 +56,11 @@ describe('event trail', () => {
     ]);
   });
 
+  it('finishes an embeddings job with its stored vectors on done', () => {
+    const trail = createEventTrail();
+    expect(trail.finish({ choices: [], usage, embeddings: [[0.5, -0.25]] })).toEqual([{ type: 'done', usage, embeddings: [[0.5, -0.25]], seq: 0, attempt: 1 }]);
+  });
+
   it('leaves a choice that already ended alone', () => {
     const trail = createEventTrail();
     trail.take(start());

@@ -77,12 +77,13 @@ export function createEventTrail(): EventTrail {
     },
     finish(result) {
       const events: Unnumbered[] = [];
-      for (const [index, stored] of result.choices.entries()) {
+      for (const [index, stored] of (result.choices ?? []).entries()) {
         const rest = finishChoice(index, stored, result.usage);
         if (!rest) return undefined;
         events.push(...rest);
       }
-      events.push({ type: 'done', usage: result.usage });
+      // An embeddings job's vectors ride on its `done`, as the worker sends them.
+      events.push({ type: 'done', usage: result.usage, ...(result.embeddings ? { embeddings: result.embeddings } : {}) });
       // Numbered on from what was passed on, in the same attempt (1 when nothing arrived at all).
       return events.map((event, offset) => ({ ...event, seq: nextSeq + offset, attempt: Math.max(attempt, 1) }) as JobEvent);
     },
