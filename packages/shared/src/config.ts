@@ -77,7 +77,8 @@ export class ConfigError extends Error {
 
 /**
  * Reads settings from `env` over a `.env` file (env wins), validates them, and returns the config.
- * This is the only reader of `process.env` in Spool.
+ * Spool's settings are read here only; beyond this, the worker hands its environment on to the vLLM
+ * process it spawns.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, dotenvPath = '.env'): Config {
   const fromFile = existsSync(dotenvPath) ? parseDotenv(readFileSync(dotenvPath)) : {};

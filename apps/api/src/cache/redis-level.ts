@@ -13,7 +13,6 @@ export interface RedisLevel {
    * undefined when Redis cannot say (then the caller goes ahead alone).
    */
   tryLock(key: string, token: string, ttlMs: number): Promise<boolean | undefined>;
-  isLocked(key: string): Promise<boolean>;
   unlock(key: string, token: string): Promise<void>;
   /** Failed or timed-out calls so far. */
   readonly errors: number;
@@ -97,7 +96,6 @@ export function createRedisLevel(options: RedisLevelOptions): RedisLevel {
         const redis = await keyv.store.getClient();
         return (await redis.set(lockKey(key), token, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } })) === 'OK';
       }, undefined),
-    isLocked: (key) => guarded('lock', async () => (await (await keyv.store.getClient()).exists(lockKey(key))) === 1, false),
     unlock: (key, token) =>
       guarded('unlock', async () => {
         const redis = await keyv.store.getClient();

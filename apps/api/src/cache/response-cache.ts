@@ -4,7 +4,6 @@ import type { Config, Logger } from '@spool/shared';
 import type { CachedResult } from './cached-result.js';
 import { CorruptEntryError, decodeResult, encodeResult } from './codec.js';
 import { createDiskLevel, type DiskLevel } from './disk-level.js';
-import { KEY_VERSION } from './cache-key.js';
 import { createMemoryLevel, type MemoryLevel } from './memory-level.js';
 import { createRedisLevel, type RedisLevel } from './redis-level.js';
 
@@ -53,8 +52,6 @@ export interface ResponseCache {
   settle(key: string, result: CachedResult | undefined, stored?: Promise<unknown>): void;
   /** Waits while another replica holds the key's lock; its result once it lands in L2. */
   awaitOtherReplica(key: string): Promise<CacheHit | undefined>;
-  /** Drops every entry of a model, on every level. */
-  removeModel(model: string): Promise<void>;
   count(status: CacheStatus, coalesced?: boolean): void;
   stats(): CacheStats;
   /** Runs the L3 sweep now (it also runs every CACHE_L3_SWEEP_S). */
@@ -205,12 +202,6 @@ export function createResponseCache({ config, logger, models }: ResponseCacheOpt
         if (stored) return stored;
         if (Date.now() > deadline) return undefined;
       }
-    },
-    async removeModel(model) {
-      const prefix = `${KEY_VERSION}:${model}:`;
-      l1.deletePrefix(prefix);
-      l3.deleteModel(model);
-      await l2.deletePrefix(prefix);
     },
     count(status, coalesced = false) {
       if (coalesced) counts.coalesced += 1;

@@ -51,8 +51,9 @@ end
 return {1, used, ttl, granted}
 `;
 
-// Corrects a window by `delta` (a reservation against the real usage), never below 0; a window
-// that has already ended is left alone: its usage no longer counts.
+// Corrects the key's window by `delta` (a reservation against the real usage), never below 0. It is
+// whichever window holds the key now: once the reservation's window has ended and a new one begun,
+// the correction lands in the new one. With no window at all (the key expired), nothing changes.
 const ADJUST = `
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl <= 0 then return 0 end

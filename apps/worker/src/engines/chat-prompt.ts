@@ -62,4 +62,3 @@ export function renderChat(wrapper: ChatWrapper, messages: ChatMessage[], tools:
   return { text: state.contextText, stops: state.stopGenerationTriggers };
 }
 
-export type { LlamaModel };

@@ -1,7 +1,9 @@
 /**
  * Finds OpenAI `stop` sequences in streamed text. Text that could still be the start of a stop
  * sequence is held back until the next chunk decides, so no stop text ever reaches the client.
- * (node-llama-cpp 3.21.1's customStopTriggers did not fire in LlamaCompletion here.)
+ * Matching the decoded text keeps OpenAI's rule for any stop string: node-llama-cpp 3.21.1's
+ * customStopTriggers do fire in LlamaCompletion, but miss a stop that starts with a space (with
+ * stories260K, `' little'` never stops "there was a little girl", while `'Lily'` does).
  */
 export interface StopMatcher {
   /** Adds generated text; returns what may be sent now and whether a stop sequence was met. */
