@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LlamaText, type ChatWrapper, type Llama, type LlamaGrammar } from 'node-llama-cpp';
+import { LRUCache } from 'lru-cache';
 import type { ChatMessage, GenerationRequest, ToolSpec } from '@spool/shared';
 import { choiceGrammar, jsonSchemaGrammar } from './llamacpp-grammar.js';
 
@@ -62,13 +63,15 @@ export const newToolCallId = () => `call_${randomUUID().replaceAll('-', '').slic
 
 /** GBNF grammars built once per distinct text; a LlamaGrammar is reusable across generations. */
 export function createGrammarCache(llama: () => Llama, limit = 256) {
-  const cache = new Map<string, Promise<LlamaGrammar>>();
+  // Least recently used goes first: a grammar in steady use is never rebuilt.
+  const cache = new LRUCache<string, Promise<LlamaGrammar>>({ max: limit });
   const get = (grammar: string) => {
     let found = cache.get(grammar);
     if (!found) {
       found = llama().createGrammar({ grammar });
-      found.catch(() => cache.delete(grammar));
-      if (cache.size >= limit) cache.delete(cache.keys().next().value!);
+      const built = found;
+      // A failed build is not kept; a newer entry under the same text is left alone.
+      built.catch(() => cache.get(grammar) === built && cache.delete(grammar));
       cache.set(grammar, found);
     }
     return found;
