@@ -1,6 +1,7 @@
 import {
   ContextLengthError,
   contentText,
+  InvalidRequestError,
   estimateTokens,
   generationToolFields,
   type ChatCompletionRequest,
@@ -73,10 +74,13 @@ export function chatJob(body: ChatCompletionRequest, target: JobTarget): Generat
     ...body.messages.map((message) => contentText(message.content) + JSON.stringify(message.role === 'assistant' ? (message.tool_calls ?? '') : '')),
     tools.tools?.length && tools.toolChoice !== 'none' ? JSON.stringify(tools.tools) : '',
   ].join('\n');
+  if (body.top_logprobs != null && body.logprobs !== true) throw new InvalidRequestError("'top_logprobs' needs 'logprobs: true'.", 'top_logprobs');
+  const logprobs = body.logprobs === true ? { logprobs: true, topLogprobs: body.top_logprobs ?? 0 } : {};
   const inputs = Array.from({ length: n }, (_, index): GenerationRequest => ({
     kind: 'chat',
     messages: body.messages,
     ...sampling(body, maxTokens, index),
+    ...logprobs,
     ...tools,
   }));
   return jobOf(target, inputs, inputs.map(() => promptText));
@@ -89,11 +93,17 @@ const LEGACY_DEFAULT_MAX_TOKENS = 16;
 export function completionJob(body: CompletionRequest, target: JobTarget): GenerationJob {
   const prompts = typeof body.prompt === 'string' ? [body.prompt] : body.prompt;
   const n = body.n ?? 1;
+  // Fields no engine here carries out are refused, never dropped: the answer would not be what was asked.
+  if (body.suffix) throw new InvalidRequestError("'suffix' is not supported: no model here fills in between a prompt and a suffix.", 'suffix', 'unsupported_parameter');
+  if (body.best_of != null && body.best_of !== n) {
+    throw new InvalidRequestError(`'best_of' is supported only equal to 'n' (${n}): picking the best of more candidates is not.`, 'best_of', 'unsupported_parameter');
+  }
+  const logprobs = body.logprobs != null ? { logprobs: true, topLogprobs: body.logprobs } : {};
   const inputs: GenerationRequest[] = [];
   const promptText: string[] = [];
   prompts.forEach((prompt) => {
     for (let index = 0; index < n; index += 1) {
-      inputs.push({ kind: 'completion', prompt, ...sampling(body, body.max_tokens ?? LEGACY_DEFAULT_MAX_TOKENS, index) });
+      inputs.push({ kind: 'completion', prompt, ...sampling(body, body.max_tokens ?? LEGACY_DEFAULT_MAX_TOKENS, index), ...logprobs });
       promptText.push(prompt);
     }
   });

@@ -128,6 +128,7 @@ export function createEventPublisher(redis: Redis, names: RedisNames, options: E
       if (event.type === 'text-delta' && last?.type === 'text-delta' && last.choice === event.choice) {
         last.text += event.text;
         if (last.tokens !== undefined || event.tokens !== undefined) last.tokens = (last.tokens ?? 1) + (event.tokens ?? 1);
+        if (event.logprobs) last.logprobs = [...(last.logprobs ?? []), ...event.logprobs];
       } else {
         const seq = sequence.get(jobId) ?? 0;
         sequence.set(jobId, seq + 1);

@@ -1,5 +1,6 @@
 import type { FinishReason } from './openai/common.js';
 import type { ToolCallResult } from './jobs.js';
+import type { TokenLogprob } from './engine.js';
 
 /** One choice's answer, as far as its streamed pieces have come. */
 export interface ChoiceAnswer {
@@ -7,6 +8,8 @@ export interface ChoiceAnswer {
   toolCalls: ToolCallResult[];
   /** Null until the choice has ended. */
   finishReason: FinishReason | null;
+  /** The text's tokens with their log probabilities, when the request asked for them. */
+  logprobs?: TokenLogprob[];
 }
 
 /**
@@ -14,7 +17,7 @@ export interface ChoiceAnswer {
  * carry the same pieces, tagged with their choice).
  */
 export type AnswerPiece =
-  | { type: 'text-delta'; text: string }
+  | { type: 'text-delta'; text: string; logprobs?: TokenLogprob[] }
   | { type: 'tool-call-delta'; index: number; id?: string; name?: string; arguments: string }
   | { type: 'end'; finishReason: FinishReason };
 
@@ -29,6 +32,7 @@ export function addToAnswer(answer: ChoiceAnswer, piece: AnswerPiece): void {
   switch (piece.type) {
     case 'text-delta':
       answer.text += piece.text;
+      if (piece.logprobs) (answer.logprobs ??= []).push(...piece.logprobs);
       return;
     case 'tool-call-delta': {
       if (piece.id !== undefined) answer.toolCalls[piece.index] = { id: piece.id, name: piece.name ?? '', arguments: '' };

@@ -64,9 +64,17 @@ export type TokenUsage = Usage;
 /** Stream parts an engine yields, in order, ending with exactly one `end`. */
 export type GenerationEvent =
   /** `tokens`: how many generated tokens the piece holds, where the engine knows (else one a piece, as upstreams stream). */
-  | { type: 'text-delta'; text: string; tokens?: number }
+  | { type: 'text-delta'; text: string; tokens?: number; logprobs?: TokenLogprob[] }
   | { type: 'tool-call-delta'; index: number; id?: string; name?: string; arguments: string; tokens?: number }
   | { type: 'end'; finishReason: FinishReason; usage: TokenUsage };
+
+/** One generated token's log probability and its most likely alternatives, in OpenAI's chat shape. */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[];
+  top_logprobs: { token: string; logprob: number; bytes: number[] }[];
+}
 
 /** An embeddings request, already validated: texts or token ids. */
 export interface EmbeddingRequest {

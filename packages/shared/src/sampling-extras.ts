@@ -6,13 +6,14 @@ export type SamplingExtra = (typeof SAMPLING_EXTRAS)[number];
 
 /**
  * Which engine honours which extra. vLLM takes them all; an OpenAI-compatible upstream is sent only
- * OpenAI's own (others may be refused or silently dropped there); the llama.cpp engine none yet.
+ * OpenAI's own (others may be refused or silently dropped there); the llama.cpp engine logprobs.
  * A request that sets one its model's engine does not honour is answered 400, never half-served.
  */
 export const HONOURED_EXTRAS: Record<EngineName, readonly SamplingExtra[]> = {
   vllm: SAMPLING_EXTRAS,
   openai: ['logit_bias', 'logprobs', 'top_logprobs'],
-  llamacpp: [],
+  // The llama.cpp engine reads log probabilities from its sampler (see llamacpp-logprobs.ts).
+  llamacpp: ['logprobs', 'top_logprobs'],
 };
 
 /** The first extra `body` sets (not null, not false) that `engine` does not honour. */

@@ -45,7 +45,7 @@ export function cacheAccess(config: Config, body: Record<string, unknown>, cache
 export function replayOutput(result: CachedResult): JobOutput[] {
   const parts: JobOutput[] = [];
   for (const [choice, state] of result.choices.entries()) {
-    if (state.text !== '') parts.push({ type: 'text', choice, text: state.text });
+    if (state.text !== '') parts.push({ type: 'text', choice, text: state.text, ...(state.logprobs ? { logprobs: state.logprobs } : {}) });
     for (const [index, call] of state.toolCalls.entries()) parts.push({ type: 'tool-call', choice, index, id: call.id, name: call.name, arguments: call.arguments });
     parts.push({ type: 'choice-end', choice, finishReason: state.finishReason });
   }

@@ -21,7 +21,7 @@ export function createChoiceAnswers(count: number): ChoiceAnswers {
           choices = fresh();
           return;
         case 'text':
-          return addToAnswer(choices[part.choice]!, { type: 'text-delta', text: part.text });
+          return addToAnswer(choices[part.choice]!, { type: 'text-delta', text: part.text, logprobs: part.logprobs });
         case 'tool-call':
           return addToAnswer(choices[part.choice]!, { ...part, type: 'tool-call-delta' });
         case 'choice-end':

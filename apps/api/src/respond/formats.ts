@@ -1,4 +1,23 @@
-import type { ChoiceAnswer, FinishReason, TokenUsage } from '@spool/shared';
+import type { ChoiceAnswer, FinishReason, TokenLogprob, TokenUsage } from '@spool/shared';
+
+/** Chat's `logprobs` of some tokens, or null where none were asked for (or none came with the piece). */
+const chatLogprobs = (logprobs: TokenLogprob[] | undefined) => (logprobs ? { content: logprobs, refusal: null } : null);
+
+/** The legacy completions form of some tokens' log probabilities, their text offsets counted from `offset`. */
+function legacyLogprobs(logprobs: TokenLogprob[] | undefined, offset: number) {
+  if (!logprobs) return null;
+  const textOffset: number[] = [];
+  for (const entry of logprobs) {
+    textOffset.push(offset);
+    offset += entry.token.length;
+  }
+  return {
+    tokens: logprobs.map((entry) => entry.token),
+    token_logprobs: logprobs.map((entry) => entry.logprob),
+    top_logprobs: logprobs.map((entry) => Object.fromEntries(entry.top_logprobs.map((top) => [top.token, top.logprob]))),
+    text_offset: textOffset,
+  };
+}
 
 /** Everything one choice has produced so far. */
 export type ChoiceState = ChoiceAnswer;
@@ -6,7 +25,7 @@ export type ChoiceState = ChoiceAnswer;
 /** A streamed piece of one choice. */
 export type ChoiceDelta =
   | { kind: 'role' }
-  | { kind: 'text'; text: string }
+  | { kind: 'text'; text: string; logprobs?: TokenLogprob[] }
   | { kind: 'tool-call'; index: number; id?: string; name?: string; arguments: string }
   | { kind: 'finish'; finishReason: FinishReason };
 
@@ -67,7 +86,7 @@ export function chatFormat(meta: ResponseMeta, options: ChatFormatOptions = {}):
     roleChunk: true,
     chunk: (choice, delta, usage) => ({
       ...head,
-      choices: [{ index: choice, delta: deltaOf(delta), logprobs: null, finish_reason: delta.kind === 'finish' ? finishReasonOf(delta.finishReason) : null }],
+      choices: [{ index: choice, delta: deltaOf(delta), logprobs: chatLogprobs(delta.kind === 'text' ? delta.logprobs : undefined), finish_reason: delta.kind === 'finish' ? finishReasonOf(delta.finishReason) : null }],
       ...(usage === null ? { usage: null } : {}),
     }),
     usageChunk: (usage) => ({ ...head, choices: [], usage }),
@@ -85,7 +104,7 @@ export function chatFormat(meta: ResponseMeta, options: ChatFormatOptions = {}):
           ...(choice.toolCalls.length > 0 ? callsOf(choice.toolCalls) : {}),
           refusal: null,
         },
-        logprobs: null,
+        logprobs: chatLogprobs(choice.logprobs),
         finish_reason: finishReasonOf(choice.finishReason ?? 'stop'),
       })),
       usage,
@@ -95,6 +114,14 @@ export function chatFormat(meta: ResponseMeta, options: ChatFormatOptions = {}):
 
 export function completionFormat(meta: ResponseMeta, echoPrompts?: string[]): ResponseFormat {
   const head = { id: meta.id, object: 'text_completion', created: meta.created, model: meta.model, system_fingerprint: meta.systemFingerprint ?? null };
+  // Text offsets of a streamed choice go on from where its last chunk ended.
+  const streamedLength = new Map<number, number>();
+  const chunkLogprobs = (choice: number, delta: ChoiceDelta) => {
+    if (delta.kind !== 'text' || !delta.logprobs) return null;
+    const offset = streamedLength.get(choice) ?? 0;
+    streamedLength.set(choice, offset + delta.text.length);
+    return legacyLogprobs(delta.logprobs, offset);
+  };
   return {
     roleChunk: false,
     chunk: (choice, delta, usage) => ({
@@ -103,7 +130,7 @@ export function completionFormat(meta: ResponseMeta, echoPrompts?: string[]): Re
         {
           index: choice,
           text: delta.kind === 'text' ? delta.text : '',
-          logprobs: null,
+          logprobs: chunkLogprobs(choice, delta),
           finish_reason: delta.kind === 'finish' ? delta.finishReason : null,
         },
       ],
@@ -115,7 +142,7 @@ export function completionFormat(meta: ResponseMeta, echoPrompts?: string[]): Re
       choices: choices.map((choice, index) => ({
         index,
         text: (echoPrompts?.[index] ?? '') + choice.text,
-        logprobs: null,
+        logprobs: legacyLogprobs(choice.logprobs, echoPrompts?.[index]?.length ?? 0),
         finish_reason: choice.finishReason ?? 'stop',
       })),
       usage,

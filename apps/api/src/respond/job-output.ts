@@ -1,9 +1,9 @@
-import { spoolErrorFromBody, type FinishReason, type JobEvent, type TokenUsage } from '@spool/shared';
+import { spoolErrorFromBody, type FinishReason, type JobEvent, type TokenLogprob, type TokenUsage } from '@spool/shared';
 
 /** What a route needs from a job's events, with worker attempts and errors already resolved. */
 export type JobOutput =
   /** `tokens`: generated tokens the piece holds (one where the engine did not say). */
-  | { type: 'text'; choice: number; text: string; tokens?: number }
+  | { type: 'text'; choice: number; text: string; tokens?: number; logprobs?: TokenLogprob[] }
   | { type: 'tool-call'; choice: number; index: number; id?: string; name?: string; arguments: string; tokens?: number }
   | { type: 'choice-end'; choice: number; finishReason: FinishReason }
   /** A worker died and another re-runs the job from the start: discard what came before. */
@@ -21,7 +21,7 @@ export async function* jobOutput(events: AsyncIterable<JobEvent>): AsyncIterable
     }
     switch (event.type) {
       case 'text-delta':
-        yield { type: 'text', choice: event.choice, text: event.text, tokens: event.tokens };
+        yield { type: 'text', choice: event.choice, text: event.text, tokens: event.tokens, ...(event.logprobs ? { logprobs: event.logprobs } : {}) };
         break;
       case 'tool-call-delta':
         yield { type: 'tool-call', choice: event.choice, index: event.index, id: event.id, name: event.name, arguments: event.arguments, tokens: event.tokens };

@@ -55,7 +55,7 @@ export async function relay(res: Response, output: AsyncIterable<JobOutput> | It
           res.locals.streamedTokens = 0;
           break;
         case 'text':
-          await emit(part.choice, { kind: 'text', text: part.text });
+          await emit(part.choice, { kind: 'text', text: part.text, logprobs: part.logprobs });
           break;
         case 'tool-call':
           await emit(part.choice, { kind: 'tool-call', index: part.index, id: part.id, name: part.name, arguments: part.arguments });

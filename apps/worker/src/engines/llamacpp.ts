@@ -23,6 +23,7 @@ import {
   type GenerationRequest,
   type ModelInfo,
   type ResponseFormatSpec,
+  type TokenLogprob,
   type ToolSpec,
 } from '@spool/shared';
 import { createGpuMonitor, usedBytes, type GpuMonitor } from './gpu/gpu-monitor.js';
@@ -31,6 +32,7 @@ import { callSyntaxOf, createGrammarCache, forcedCallNote, isCallTrigger, newToo
 import { evaluationPriorityOf, interactiveFirst } from './interactive-first.js';
 import { createStopMatcher } from './stop-matcher.js';
 import { createLlamaCppEmbedder } from './llamacpp-embeddings.js';
+import { createLogprobRecorder } from './llamacpp-logprobs.js';
 
 /** `json_object` is any object; `json_schema` its schema. */
 const formatSchema = (format: ResponseFormatSpec) => (format.type === 'json_schema' ? format.schema : { type: 'object' });
@@ -191,7 +193,15 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
     };
     // Without a seed every choice must still differ: node-llama-cpp would reuse one default.
     const seed = request.seed ?? randomInt(2 ** 31);
-    const completion = new LlamaCompletion({ contextSequence: sequence });
+    const recorder = request.logprobs ? createLogprobRecorder(sequence, model!, request.topLogprobs ?? 0) : undefined;
+    let unreportedLogprobs: TokenLogprob[] = [];
+    const takenLogprobs = () => {
+      if (!recorder) return {};
+      const logprobs = unreportedLogprobs;
+      unreportedLogprobs = [];
+      return { logprobs };
+    };
+    const completion = new LlamaCompletion({ contextSequence: recorder?.sequence ?? sequence });
 
     /** One decoding pass that continues `input`, within what is left of the token budget. */
     const decode = async (input: LlamaText | string, options: { grammar?: LlamaGrammar; stops?: (LlamaText | string)[]; onText?: (text: string) => void }) => {
@@ -213,6 +223,7 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
         onToken: (tokens) => {
           completionTokens += tokens.length;
           unreported += tokens.length;
+          if (recorder) unreportedLogprobs.push(...recorder.take(tokens));
         },
         onTextChunk: options.onText,
       });
@@ -252,7 +263,7 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
         onText: (chunk) => {
           if (stoppedBySequence) return;
           const { text, stopped } = stopMatcher.push(chunk);
-          if (text) events.push({ type: 'text-delta', text, tokens: taken() });
+          if (text) events.push({ type: 'text-delta', text, tokens: taken(), ...takenLogprobs() });
           if (stopped) {
             stoppedBySequence = true;
             stop.abort();
@@ -261,7 +272,7 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
       });
       if (stoppedBySequence) return 'stop';
       const rest = stopMatcher.flush();
-      if (rest) events.push({ type: 'text-delta', text: rest, tokens: taken() });
+      if (rest) events.push({ type: 'text-delta', text: rest, tokens: taken(), ...takenLogprobs() });
       if (mode.kind === 'auto' && isCallTrigger(syntax!, answer.trigger)) {
         return decodeCall(LlamaText([prompt.input, answer.text]), mode.tools);
       }

@@ -9,6 +9,7 @@ import {
 } from '@spool/shared';
 import { EngineLostError } from './engine-lost-error.js';
 import { createSlots } from './slots.js';
+import { logprobsOfChunk, type UpstreamLogprobs } from './upstream-logprobs.js';
 import { finishReasonOf, upstreamBody } from './upstream-request.js';
 import { finishFailure, translateUpstreamError as translateError } from './upstream-errors.js';
 
@@ -43,7 +44,7 @@ async function normalizingFetch(input: string | URL | Request, init?: RequestIni
 }
 
 type Delta = { content?: string | null; tool_calls?: { index: number; id?: string; function?: { name?: string; arguments?: string } }[] };
-type Choice = { index: number; text?: string; delta?: Delta; finish_reason?: string | null };
+type Choice = { index: number; text?: string; delta?: Delta; finish_reason?: string | null; logprobs?: UpstreamLogprobs };
 type Chunk = { choices?: Choice[]; usage?: { prompt_tokens: number; completion_tokens: number } | null };
 
 /**
@@ -96,7 +97,8 @@ export function createOpenAICompatibleEngine(options: OpenAICompatibleOptions): 
             const text = choice.text ?? choice.delta?.content;
             if (text) {
               chunks += 1;
-              yield { type: 'text-delta', text };
+              const logprobs = logprobsOfChunk(choice.logprobs);
+              yield { type: 'text-delta', text, ...(logprobs ? { logprobs } : {}) };
             }
             for (const call of choice.delta?.tool_calls ?? []) {
               chunks += 1;

@@ -44,8 +44,9 @@ export function upstreamBody(request: GenerationRequest, options: UpstreamBodyOp
     min_p: request.minP,
     repetition_penalty: request.repetitionPenalty,
     logit_bias: request.logitBias,
-    logprobs: request.logprobs,
-    top_logprobs: request.topLogprobs,
+    // Legacy completions take `logprobs` as the number of alternatives; chat takes a flag and `top_logprobs`.
+    logprobs: request.kind === 'completion' && request.logprobs ? (request.topLogprobs ?? 0) : request.logprobs,
+    top_logprobs: request.kind === 'completion' ? undefined : request.topLogprobs,
   };
   for (const [field, value] of Object.entries(sampling)) if (value !== undefined) body[field] = value;
   if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;

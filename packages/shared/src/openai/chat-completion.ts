@@ -40,9 +40,20 @@ export const chatCompletionRequestSchema = z.object({
   ...samplingFields,
   messages: z.array(chatMessageSchema).min(1, 'messages must contain at least one message'),
   max_completion_tokens: z.number().int().positive().nullish(),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: z.number().int().min(0).max(20).nullish(),
   ...toolRequestFields,
 });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
+
+const tokenLogprobSchema = z.object({
+  token: z.string(),
+  logprob: z.number(),
+  bytes: z.array(z.number().int()),
+  top_logprobs: z.array(z.object({ token: z.string(), logprob: z.number(), bytes: z.array(z.number().int()) })),
+});
+/** With `logprobs: true`: each token of the text, its log probability and the `top_logprobs` most likely alternatives. */
+const logprobsSchema = z.object({ content: z.array(tokenLogprobSchema).nullable(), refusal: z.null() });
 
 export const chatCompletionSchema = z.object({
   id: z.string(),
@@ -60,7 +71,7 @@ export const chatCompletionSchema = z.object({
         /** The call, when the request used the legacy `functions`. */
         function_call: toolCallSchema.shape.function.optional(),
       }),
-      logprobs: z.null(),
+      logprobs: logprobsSchema.nullable(),
       finish_reason: finishReasonSchema,
     }),
   ),
@@ -92,7 +103,7 @@ export const chatCompletionChunkSchema = z.object({
           .optional(),
         function_call: z.object({ name: z.string().optional(), arguments: z.string().optional() }).optional(),
       }),
-      logprobs: z.null(),
+      logprobs: logprobsSchema.nullable(),
       finish_reason: finishReasonSchema.nullable(),
     }),
   ),
