@@ -20,7 +20,7 @@ export async function runJob(
       for await (const event of engine.generate(input, signal)) {
         addToAnswer(answer, event);
         publisher.publish(jobId, attempt, { ...event, choice });
-        if (event.type === 'end') return { text: answer.text, toolCalls: answer.toolCalls, finishReason: event.finishReason, usage: event.usage };
+        if (event.type === 'end') return { text: answer.text, toolCalls: answer.toolCalls, finishReason: event.finishReason, usage: event.usage, logprobs: answer.logprobs };
       }
       throw new Error('The engine ended a generation without an end event.');
     }),
@@ -33,7 +33,7 @@ export async function runJob(
   }
   usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
   return {
-    choices: choices.map(({ text, toolCalls, finishReason }) => ({ text, finishReason, ...(toolCalls.length > 0 ? { toolCalls } : {}) })),
+    choices: choices.map(({ text, toolCalls, finishReason, logprobs }) => ({ text, finishReason, ...(toolCalls.length > 0 ? { toolCalls } : {}), ...(logprobs ? { logprobs } : {}) })),
     usage,
   };
 }
@@ -43,5 +43,5 @@ async function countOnly(engine: Engine, input: GenerationRequest, publish: (eve
   const promptTokens = await engine.countPromptTokens(input);
   const usage = { prompt_tokens: promptTokens, completion_tokens: 0, total_tokens: promptTokens };
   publish({ type: 'end', finishReason: 'length', usage });
-  return { text: '', toolCalls: [] as ToolCallResult[], finishReason: 'length' as const, usage };
+  return { text: '', toolCalls: [] as ToolCallResult[], finishReason: 'length' as const, usage, logprobs: undefined };
 }

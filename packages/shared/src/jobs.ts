@@ -1,4 +1,4 @@
-import type { EmbeddingRequest, GenerationEvent, GenerationRequest, TokenUsage } from './engine.js';
+import type { EmbeddingRequest, GenerationEvent, GenerationRequest, TokenLogprob, TokenUsage } from './engine.js';
 import type { OpenAIErrorBody } from './errors.js';
 
 /** BullMQ priorities (lower runs first); interactive jobs carry none, which BullMQ serves first. */
@@ -44,7 +44,7 @@ export interface ToolCallResult {
 
 /** The final result stored on the BullMQ job. */
 export interface GenerationResult {
-  choices: { text: string; finishReason: string; toolCalls?: ToolCallResult[] }[];
+  choices: { text: string; finishReason: string; toolCalls?: ToolCallResult[]; logprobs?: TokenLogprob[] }[];
   usage: TokenUsage;
   /** The vectors of an embeddings job. */
   embeddings?: number[][];
