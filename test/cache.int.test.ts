@@ -71,7 +71,10 @@ describe('response cache through the API', () => {
     const ttls = await Promise.all(keys.map((key) => redis.pttl(key)));
     redis.disconnect();
     expect(keys.length).toBeGreaterThan(0);
-    for (const ttl of ttls) expect(ttl).toBeGreaterThan(0), expect(ttl).toBeLessThanOrEqual(env.spool.config.CACHE_L2_TTL_S * 1000);
+    for (const ttl of ttls) {
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(env.spool.config.CACHE_L2_TTL_S * 1000);
+    }
   });
 
   it('answers a streamed hit with the same SSE content as the original stream', async () => {

@@ -64,7 +64,10 @@ export function evaluateArithmetic(expression: string): number {
     if (!fn) return fail(`unknown name '${token}'`);
     take('(');
     const args = [sum()];
-    while (peek() === ',') take(), args.push(sum());
+    while (peek() === ',') {
+      take();
+      args.push(sum());
+    }
     take(')');
     return fn(...args);
   }

@@ -1,7 +1,7 @@
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '@spool/shared';
-import { fileSidecarPath, type FileSidecar, type FileStore } from '../files/file-store.js';
+import type { FileSidecar, FileStore } from '../files/file-store.js';
 import { bytesAt, quietFor, type ReconcileItem } from './reconcile-item.js';
 
 const readSidecar = (path: string) =>

@@ -13,7 +13,7 @@ $('token-form').addEventListener('submit', (event) => {
   event.preventDefault();
   localStorage.setItem(TOKEN_KEY, $('token').value.trim());
   $('token-form').hidden = true;
-  poll();
+  void poll();
 });
 
 const fixed = (value, digits = 1) => (value === null || value === undefined ? '–' : Number(value).toFixed(digits));
@@ -145,7 +145,7 @@ async function poll() {
   }
 }
 
-poll();
+void poll();
 setInterval(() => {
-  if ($('token-form').hidden) poll();
+  if ($('token-form').hidden) void poll();
 }, POLL_MS);

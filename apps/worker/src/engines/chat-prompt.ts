@@ -1,4 +1,4 @@
-import type { ChatHistoryItem, ChatModelFunctionCall, ChatModelFunctions, ChatWrapper, LlamaModel, LlamaText } from 'node-llama-cpp';
+import type { ChatHistoryItem, ChatModelFunctionCall, ChatModelFunctions, ChatWrapper, LlamaText } from 'node-llama-cpp';
 import { contentText, type ChatMessage, type ToolSpec } from '@spool/shared';
 
 const parsedOrText = (text: string): unknown => {

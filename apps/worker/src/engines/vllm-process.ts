@@ -83,7 +83,10 @@ export function createVllmProcess(options: VllmProcessOptions): VllmProcess {
   const settleWaiters = (error?: Error) => {
     const waiters = readyWaiters;
     readyWaiters = [];
-    for (const waiter of waiters) (error ? waiter.reject(error) : waiter.resolve());
+    for (const waiter of waiters) {
+      if (error) waiter.reject(error);
+      else waiter.resolve();
+    }
   };
 
   async function waitForHealth(process: ChildProcess, gone: () => Error | undefined): Promise<void> {
