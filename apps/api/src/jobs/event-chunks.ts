@@ -26,7 +26,7 @@ export function sseEventOf(event: JobEvent, format: ResponseFormat, choiceCount:
       return { data: { ...chunks[0], choices: chunks.flatMap((chunk) => chunk.choices) } };
     }
     case 'text-delta':
-      return { data: format.chunk(event.choice, { kind: 'text', text: event.text }, null) };
+      return { data: format.chunk(event.choice, { kind: 'text', text: event.text, logprobs: event.logprobs }, null) };
     case 'tool-call-delta':
       return {
         data: format.chunk(event.choice, { kind: 'tool-call', index: event.index, id: event.id, name: event.name, arguments: event.arguments }, null),
