@@ -3,16 +3,35 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { configSchema, findModelSpec, parseModelsFile, type ModelSpec } from '@spool/shared';
+import { VLLM_STOP_GRACE_MS } from '../apps/worker/src/engines/vllm-process.js';
 
 const SETTINGS = new Set(Object.keys(configSchema.shape));
 // Passed through to the vLLM process the worker spawns; vLLM reads them, Spool does not.
 const FOR_VLLM = new Set(['HF_TOKEN']);
 
-type Container = { args?: string[]; env?: { name: string; value?: string }[]; envFrom?: { configMapRef?: { name: string } }[]; resources?: { limits?: Record<string, unknown> } };
-type Manifest = { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: { template?: { spec?: { containers?: Container[] } } } };
+type Probe = { httpGet?: { path: string; port: string | number }; periodSeconds?: number; failureThreshold?: number };
+type Container = {
+  args?: string[];
+  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
+  envFrom?: { configMapRef?: { name: string } }[];
+  resources?: { limits?: Record<string, unknown> };
+  ports?: { name?: string; containerPort: number }[];
+  startupProbe?: Probe;
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+  volumeMounts?: { name: string; mountPath: string }[];
+};
+type PodSpec = { containers?: Container[]; terminationGracePeriodSeconds?: number; volumes?: { name: string; emptyDir?: unknown; persistentVolumeClaim?: { claimName: string } }[] };
+type Manifest = { kind: string; metadata: { name: string }; data?: Record<string, string>; stringData?: Record<string, string>; spec?: { template?: { spec?: PodSpec } } };
 
 const compose = parse(readFileSync('infra/docker-compose.yml', 'utf8'), { merge: true }) as {
-  services: Record<string, { environment?: Record<string, string>; command?: string[]; deploy?: { resources?: { reservations?: { devices?: { device_ids?: string[] }[] } } } }>;
+  services: Record<string, {
+    environment?: Record<string, string>;
+    command?: string[];
+    stop_grace_period?: string;
+    healthcheck?: { test: string[] };
+    deploy?: { resources?: { reservations?: { devices?: { device_ids?: string[] }[] } } };
+  }>;
 };
 const manifests: Manifest[] = readdirSync('infra/k8s')
   .filter((file) => file.endsWith('.yaml'))
@@ -65,5 +84,65 @@ describe('deployment files', () => {
       if (spec!.engine === 'vllm') expect(Number(worker.resources!.limits!['nvidia.com/gpu'])).toBe(env.WORKER_GPUS!.split(',').length);
     }
     expect(specs.filter((spec) => spec.engine === 'vllm').every((spec) => workers.some((worker) => worker.env?.some((entry) => entry.value === spec.id)))).toBe(true);
+  });
+
+  const gpuPods = manifests
+    .map((manifest) => manifest.spec?.template?.spec)
+    .filter((pod): pod is PodSpec => !!pod?.containers?.some((container) => container.resources?.limits?.['nvidia.com/gpu'] !== undefined));
+  const envOf = (container: Container) => Object.fromEntries((container.env ?? []).map((entry) => [entry.name, entry.value]));
+  const seconds = (ms: string | undefined, fallback: number) => Number(ms ?? fallback) / 1000;
+
+  it('GPU workers probe /health for start-up, readiness and liveness on the port the worker serves them on', () => {
+    expect(gpuPods.length).toBeGreaterThan(0);
+    for (const pod of gpuPods) {
+      const worker = pod.containers![0]!;
+      const env = envOf(worker);
+      const port = worker.ports!.find((entry) => entry.name === worker.startupProbe!.httpGet!.port)!;
+      expect(port.containerPort).toBe(Number(env.WORKER_HEALTH_PORT));
+      expect(worker.startupProbe!.httpGet!.path).toBe('/health');
+      expect(worker.readinessProbe!.httpGet!.path).toBe('/health');
+      expect(worker.livenessProbe!.httpGet!.path).toBe('/health/live');
+      // The start-up probe waits as long as the worker lets vLLM load.
+      const startupWindow = worker.startupProbe!.periodSeconds! * worker.startupProbe!.failureThreshold!;
+      expect(startupWindow).toBeGreaterThanOrEqual(seconds(env.VLLM_STARTUP_TIMEOUT_MS, 900_000));
+    }
+  });
+
+  it("GPU workers keep the model cache on a PVC and take the HF token from a Secret", () => {
+    for (const pod of gpuPods) {
+      const mount = pod.containers![0]!.volumeMounts!.find((entry) => entry.mountPath === '/root/.cache/huggingface')!;
+      const volume = pod.volumes!.find((entry) => entry.name === mount.name)!;
+      expect(volume.emptyDir, 'the model cache must outlive the pod').toBeUndefined();
+      expect(manifests.some((manifest) => manifest.kind === 'PersistentVolumeClaim' && manifest.metadata.name === volume.persistentVolumeClaim!.claimName)).toBe(true);
+      const token = pod.containers![0]!.env!.find((entry) => entry.name === 'HF_TOKEN')!;
+      expect(token.value).toBeUndefined();
+      const secret = manifests.find((manifest) => manifest.kind === 'Secret' && manifest.metadata.name === token.valueFrom!.secretKeyRef!.name)!;
+      expect(Object.keys(secret.stringData ?? secret.data ?? {})).toContain(token.valueFrom!.secretKeyRef!.key);
+    }
+  });
+
+  it("GPU workers' grace period covers Spool's drain plus vLLM's stop, in Kubernetes and Compose", () => {
+    for (const pod of gpuPods) {
+      const env = envOf(pod.containers![0]!);
+      expect(pod.terminationGracePeriodSeconds!).toBeGreaterThanOrEqual(seconds(env.SHUTDOWN_GRACE_MS, 30_000) + VLLM_STOP_GRACE_MS / 1000);
+    }
+    const vllm = compose.services['worker-llama-70b']!;
+    expect(Number(vllm.stop_grace_period!.replace(/s$/, ''))).toBeGreaterThanOrEqual(seconds(vllm.environment!.SHUTDOWN_GRACE_MS, 30_000) + VLLM_STOP_GRACE_MS / 1000);
+    expect(vllm.healthcheck!.test.join(' ')).toContain(`127.0.0.1:${vllm.environment!.WORKER_HEALTH_PORT}/health`);
+  });
+
+  it('pins a vLLM release for the image and says which one it was tested with', () => {
+    const dockerfile = readFileSync('infra/Dockerfile', 'utf8');
+    const pinned = /^FROM vllm\/vllm-openai:(v\d+\.\d+\.\d+\S*) AS spool-vllm$/m.exec(dockerfile)?.[1];
+    expect(pinned).toBeDefined();
+    expect(dockerfile).toMatch(new RegExp(`Tested with: vllm/vllm-openai:${pinned!.replaceAll('.', '\\.')}`));
+  });
+
+  it('docs/gpu.md gives current vLLM advice', () => {
+    const gpu = readFileSync('docs/gpu.md', 'utf8');
+    // Prefix caching is on by default in vLLM's V1 engine.
+    expect(gpu).not.toContain('--enable-prefix-caching');
+    expect(readFileSync('infra/models.yaml', 'utf8')).not.toContain('--enable-prefix-caching');
+    for (const words of ['--data-parallel-size', 'VLLM_HOST_IP', 'pipeline', 'NVLink', 'HF_TOKEN']) expect(gpu).toContain(words);
   });
 });

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { createLogger, findModelSpec, loadConfig, loadModelSpecs, WAITING_REDIS_OPTIONS } from '@spool/shared';
 import { createEngineForModel } from './create-engine.js';
 import { createWorker } from './worker.js';
+import { startHealthServer } from './health-server.js';
 
 /** The value after `--name` in argv, if the flag is there. */
 const flag = (argv: string[], name: string) => (argv.includes(name) ? (argv[argv.indexOf(name) + 1] ?? '') : undefined);
@@ -24,18 +25,23 @@ export async function runWorkerProcess(argv: string[] = process.argv.slice(2), c
   if (spec.engine === 'llamacpp' && gpus.length > 0) process.env.CUDA_VISIBLE_DEVICES = gpus.join(',');
 
   const engine = await createEngine(spec, config, { gpus, logger });
+  // Up before the engine: a startup probe sees 503 while vLLM loads, not a refused connection.
+  const health = config.WORKER_HEALTH_PORT > 0 ? await startHealthServer(config.WORKER_HEALTH_PORT, () => engine.healthy?.() ?? true) : undefined;
   await engine.start();
   // No client waits on a worker's commands: they wait out a Redis outage and go on once it returns.
   const redis = new Redis(config.REDIS_URL, WAITING_REDIS_OPTIONS);
   const worker = await createWorker({ config, engine, redis, subscriber: redis.duplicate(), logger, gpus });
+  health?.setPhase('ready');
 
   let stopping = false;
   const shutdown = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
+    health?.setPhase('stopping');
     logger.info({ signal, workerId: worker.id }, 'worker stopping');
     await worker.close();
     await engine.stop();
+    await health?.close();
     redis.disconnect();
     process.exit(code);
   };

@@ -123,6 +123,8 @@ export interface Engine {
   /** One vector per input; absent on an engine that serves no embeddings. Throws a SpoolError for a client's fault. */
   embed?(request: EmbeddingRequest, signal: AbortSignal): Promise<EmbeddingResult>;
   stats(): EngineStats;
+  /** False while the engine cannot run work (a vLLM restarting); absent means always able. */
+  healthy?(): boolean;
   stop(): Promise<void>;
   /**
    * Calls `listener` once if the engine dies for good while running (an engine thread that exited):

@@ -32,10 +32,12 @@ export const vllmOptionsSchema = z.strictObject({
   /** Defaults to the number of GPUs the worker is pinned to. */
   tensorParallelSize: positiveInt.optional(),
   pipelineParallelSize: positiveInt.default(1),
+  /** `--data-parallel-size`: full replicas of the model inside one vLLM, for throughput; TP × PP × DP = the pinned GPUs. */
+  dataParallelSize: positiveInt.default(1),
   /** Tokens per sequence; vLLM's own default (the model's) when unset. */
   maxModelLen: positiveInt.optional(),
   gpuMemoryUtilization: z.number().gt(0).max(1).default(0.9),
-  /** Sequences vLLM runs at once (`--max-num-seqs`, vLLM's own default 256): the worker's slots. */
+  /** Sequences vLLM runs at once per data-parallel engine (`--max-num-seqs`, vLLM's own default 256); × DP are the worker's slots. */
   maxNumSeqs: positiveInt.default(256),
   /**
    * Tokens vLLM's KV cache holds, for the worker's token budget. Read from vLLM's

@@ -27,6 +27,7 @@ export interface OpenAICompatibleOptions {
   whenReady?: (signal: AbortSignal) => Promise<void>;
   countPromptTokens?: (request: GenerationRequest) => Promise<number | undefined>;
   stats?: () => Partial<EngineStats>;
+  healthy?: () => boolean;
   start?: () => Promise<void>;
   stop?: () => Promise<void>;
 }
@@ -157,6 +158,7 @@ export function createOpenAICompatibleEngine(options: OpenAICompatibleOptions): 
     stats(): EngineStats {
       return { busySlots: slots.busy(), memoryBytes: process.memoryUsage().rss, memoryKind: 'ram', generatedTokens, ...options.stats?.() };
     },
+    ...(options.healthy ? { healthy: options.healthy } : {}),
     stop: async () => options.stop?.(),
   };
 }

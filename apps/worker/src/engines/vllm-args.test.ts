@@ -6,13 +6,20 @@ const serve = { source: 'org/m', servedModelName: 'm', port: 9000 };
 
 describe('vllm serve arguments', () => {
   it('uses the GPU count as tensor-parallel size', () => {
-    expect(parallelism(vllmOptionsSchema.parse({}), ['0', '1', '2', '3'])).toEqual({ tensor: 4, pipeline: 1 });
-    expect(parallelism(vllmOptionsSchema.parse({ pipelineParallelSize: 2 }), ['0', '1', '2', '3'])).toEqual({ tensor: 2, pipeline: 2 });
-    expect(parallelism(vllmOptionsSchema.parse({}), [])).toEqual({ tensor: 1, pipeline: 1 });
+    expect(parallelism(vllmOptionsSchema.parse({}), ['0', '1', '2', '3'])).toEqual({ tensor: 4, pipeline: 1, data: 1 });
+    expect(parallelism(vllmOptionsSchema.parse({ pipelineParallelSize: 2 }), ['0', '1', '2', '3'])).toEqual({ tensor: 2, pipeline: 2, data: 1 });
+    expect(parallelism(vllmOptionsSchema.parse({ dataParallelSize: 4 }), ['0', '1', '2', '3'])).toEqual({ tensor: 1, pipeline: 1, data: 4 });
+    expect(parallelism(vllmOptionsSchema.parse({}), [])).toEqual({ tensor: 1, pipeline: 1, data: 1 });
   });
 
   it('refuses a TP × PP that does not match the pinned GPUs', () => {
     expect(() => parallelism(vllmOptionsSchema.parse({ tensorParallelSize: 2 }), ['0', '1', '2', '3'])).toThrow(/must equal the 4 GPUs/);
+  });
+
+  it('runs data-parallel engines with --data-parallel-size', () => {
+    const args = vllmServeArgs(vllmOptionsSchema.parse({ dataParallelSize: 4 }), { ...serve, gpus: ['0', '1', '2', '3'] });
+    expect(args[args.indexOf('--data-parallel-size') + 1]).toBe('4');
+    expect(args[args.indexOf('--tensor-parallel-size') + 1]).toBe('1');
   });
 
   it('never puts the API key on the command line (it goes in VLLM_API_KEY)', () => {

@@ -28,6 +28,8 @@ export interface VllmProcess {
   /** `http://127.0.0.1:<port>` of the running server. */
   url(): string;
   pid(): number | undefined;
+  /** Whether the server answered /health since it last started (false while it restarts). */
+  healthy(): boolean;
   /** Resolves while healthy at once, else when a restart is healthy; rejects past `timeoutMs` or on stop. */
   whenReady(signal: AbortSignal, timeoutMs: number): Promise<void>;
   /** SIGTERM to the process group, SIGKILL after a grace period; no restart follows. */
@@ -46,6 +48,9 @@ export function freePort(): Promise<number> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How long vLLM has to exit after SIGTERM before its process group is killed (pod grace periods add it). */
+export const VLLM_STOP_GRACE_MS = 20_000;
 
 /**
  * One line of vLLM's output into Spool's log at its level. vLLM 0.10+ writes the process first,
@@ -153,6 +158,7 @@ export function createVllmProcess(options: VllmProcessOptions): VllmProcess {
     start: launch,
     url: () => `http://127.0.0.1:${port}`,
     pid: () => child?.pid,
+    healthy: () => healthy,
     whenReady(signal, timeoutMs) {
       if (healthy) return Promise.resolve();
       if (stopping) return Promise.reject(new Error('vllm is stopping'));
@@ -186,7 +192,7 @@ export function createVllmProcess(options: VllmProcessOptions): VllmProcess {
         }
       };
       signalGroup('SIGTERM');
-      const killTimer = setTimeout(() => signalGroup('SIGKILL'), 20_000);
+      const killTimer = setTimeout(() => signalGroup('SIGKILL'), VLLM_STOP_GRACE_MS);
       await exited;
       clearTimeout(killTimer);
       if (options.pidFile) forgetPid(options.pidFile, running.pid!);

@@ -43,7 +43,7 @@ async function servedContextLength(baseUrl: string, modelId: string, apiKey?: st
 export function createVllmEngine(options: VllmEngineOptions): Engine {
   const { options: vllm } = options;
   const logger = options.logger.child({ engine: 'vllm', model: options.modelId });
-  const info: ModelInfo = { id: options.modelId, contextLength: vllm.maxModelLen ?? 4096, slots: vllm.maxNumSeqs, engine: 'vllm', tokenCapacity: vllm.kvCacheTokens };
+  const info: ModelInfo = { id: options.modelId, contextLength: vllm.maxModelLen ?? 4096, slots: vllm.maxNumSeqs * vllm.dataParallelSize, engine: 'vllm', tokenCapacity: vllm.kvCacheTokens };
   // The key goes in the child's environment, never on its command line (ps, vLLM's args log, ours).
   const serverEnv: NodeJS.ProcessEnv = { ...options.env, CUDA_DEVICE_ORDER: 'PCI_BUS_ID', ...(vllm.apiKey ? { VLLM_API_KEY: vllm.apiKey } : {}) };
   const pinned = options.gpus.length > 0 ? options.gpus.join('-') : `model-${options.modelId.replace(/[^\w.-]/g, '_')}`;
@@ -94,6 +94,7 @@ export function createVllmEngine(options: VllmEngineOptions): Engine {
         })
       : undefined,
     countPromptTokens: tokenize,
+    healthy: server ? () => server.healthy() : undefined,
     async start() {
       if (server && options.gpus.length > 0) serverEnv.CUDA_VISIBLE_DEVICES = (await gpuIndices(options.gpus, undefined, options.env)).join(',');
       await server?.start();
