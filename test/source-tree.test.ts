@@ -8,6 +8,9 @@ const SOURCE = /\.(ts|mts|cts|js|mjs|cjs|json|sh)$|^(bin|\.ci|test\/fixtures\/bi
 // A path that only exists on the machine a file was written on: home directories, the workplace folder.
 const MACHINE_PATH = /(^|[\s'"`(=:])\/(home|root|work|Users)\/[^\s'"`)]*/m;
 
+// Paths inside the images, not on any machine: vLLM's image keeps the Hugging Face cache in root's home.
+const IN_IMAGE = ['/' + 'root/.cache/huggingface'];
+
 function trackedSourceFiles(): string[] {
   const files = execFileSync('git', ['ls-files', '-z'], { encoding: 'utf8' }).split('\0');
   return files.filter((file) => SOURCE.test(file) && file !== 'package-lock.json');
@@ -18,7 +21,8 @@ describe('source tree', () => {
     const files = trackedSourceFiles();
     expect(files.length).toBeGreaterThan(100);
     const offenders = files.flatMap((file) => {
-      const found = MACHINE_PATH.exec(readFileSync(file, 'utf8'));
+      const text = IN_IMAGE.reduce((source, path) => source.replaceAll(path, ''), readFileSync(file, 'utf8'));
+      const found = MACHINE_PATH.exec(text);
       return found ? [`${file}: ${found[0].trim()}`] : [];
     });
     expect(offenders).toEqual([]);
