@@ -94,4 +94,18 @@ describe('workspace dependencies', () => {
     expect(compose).toMatch(/ api:\n\s+build: \{[^}]*target: spool-api \}/);
     expect(readFileSync('infra/k8s/api.yaml', 'utf8')).toContain('image: spool-api:latest');
   });
+
+  it('the images run JavaScript that tsc built, with node: no stage runs tsx, and @spool/* resolve to the built twins', () => {
+    const dockerfile = readFileSync('infra/Dockerfile', 'utf8');
+    expect(dockerfile).toMatch(/\nRUN npx tsc -p tsconfig\.build\.json --outDir \/out\n/);
+    const entrypoints = dockerfile.match(/^ENTRYPOINT .*$/gm) ?? [];
+    expect(entrypoints.length).toBeGreaterThanOrEqual(3);
+    for (const entrypoint of entrypoints) expect(entrypoint).toBe('ENTRYPOINT ["node", "--conditions=spool-js", "bin/spool.js"]');
+    for (const dir of ['apps/api', 'apps/worker', 'packages/shared']) {
+      const exports = (manifest(dir) as Manifest & { exports: Record<string, Record<string, string>> }).exports['.']!;
+      expect(exports['spool-js']).toBe(exports.default!.replace(/\.ts$/, '.js'));
+    }
+    const build = JSON.parse(readFileSync('tsconfig.build.json', 'utf8')) as { include: string[]; exclude: string[] };
+    expect(build.include).toEqual(expect.arrayContaining(['apps/*/src', 'packages/*/src', 'bin']));
+  });
 });
