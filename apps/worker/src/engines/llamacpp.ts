@@ -254,7 +254,7 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
     const work = async (): Promise<FinishReason> => {
       if (mode.kind === 'forced') return decodeCall(prompt.input as LlamaText, mode.candidates);
       const callTriggers = mode.kind === 'auto' ? syntax!.triggers : [];
-      // The client's stop sequences are matched here (node-llama-cpp's string triggers did not fire).
+      // The client's stop sequences are matched on the decoded text here (why: stop-matcher.ts).
       const stopMatcher = createStopMatcher(request.stop);
       let stoppedBySequence = false;
       const answer = await decode(prompt.input, {
