@@ -64,7 +64,16 @@ async function inProcess(): Promise<{ seconds: number; tokens: number }> {
     Array.from({ length: config.MODEL_SLOTS }, async () => {
       while (next < LINES) {
         const index = next++;
-        const request = { kind: 'completion' as const, prompt: prompt(index), maxTokens: MAX_TOKENS, temperature: 0, topP: 1, stop: [], presencePenalty: 0, frequencyPenalty: 0 };
+        const request = {
+          kind: 'completion' as const,
+          prompt: prompt(index),
+          maxTokens: MAX_TOKENS,
+          temperature: 0,
+          topP: 1,
+          stop: [],
+          presencePenalty: 0,
+          frequencyPenalty: 0,
+        };
         for await (const event of engine.generate(request, new AbortController().signal)) if (event.type === 'end') tokens += event.usage.completion_tokens;
       }
     }),
@@ -82,7 +91,12 @@ async function processCpuSeconds(pid: number): Promise<number> {
 
 async function ttft(client: OpenAI): Promise<number> {
   const started = performance.now();
-  const stream = await client.chat.completions.create({ model: config.DEFAULT_MODEL, messages: [{ role: 'user', content: 'Tell me a story' }], max_tokens: MAX_TOKENS, stream: true });
+  const stream = await client.chat.completions.create({
+    model: config.DEFAULT_MODEL,
+    messages: [{ role: 'user', content: 'Tell me a story' }],
+    max_tokens: MAX_TOKENS,
+    stream: true,
+  });
   let first = NaN;
   for await (const chunk of stream) if (Number.isNaN(first) && chunk.choices[0]?.delta.content) first = performance.now() - started;
   return first;
@@ -90,7 +104,11 @@ async function ttft(client: OpenAI): Promise<number> {
 
 async function throughSpool() {
   const api = await startApi(config, createLogger({ name: 'bench-api', level: 'warn' }));
-  const worker = spawn(process.execPath, [...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'bin/spool.ts', 'worker'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const worker = spawn(
+    process.execPath,
+    [...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'bin/spool.ts', 'worker'],
+    { env, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   const client = new OpenAI({ baseURL: `${api.url}/v1`, apiKey: 'unused', maxRetries: 0 });
   try {
     while (!api.deps.registry.hasLiveWorker(config.DEFAULT_MODEL)) {
@@ -103,7 +121,12 @@ async function throughSpool() {
     for (let index = 0; index < 30; index += 1) idle.push(await ttft(client));
 
     const body = Array.from({ length: LINES }, (_, index) =>
-      JSON.stringify({ custom_id: `line-${index}`, method: 'POST', url: '/v1/completions', body: { model: config.DEFAULT_MODEL, prompt: prompt(index), max_tokens: MAX_TOKENS, temperature: 0 } }),
+      JSON.stringify({
+        custom_id: `line-${index}`,
+        method: 'POST',
+        url: '/v1/completions',
+        body: { model: config.DEFAULT_MODEL, prompt: prompt(index), max_tokens: MAX_TOKENS, temperature: 0 },
+      }),
     ).join('\n');
     const file = await client.files.create({ file: await toFile(Buffer.from(body), 'bench.jsonl'), purpose: 'batch' });
     const started = performance.now();
@@ -149,7 +172,9 @@ async function throughSpool() {
   }
 }
 
-console.log(`batch bench: ${LINES} lines, max_tokens ${MAX_TOKENS}, slots ${config.MODEL_SLOTS} + ${config.MODEL_PRIORITY_SLOTS} priority, threads ${config.MODEL_THREADS}, BATCH_FREE_SLOTS ${config.BATCH_FREE_SLOTS}, an interactive request every ${TTFT_INTERVAL_MS} ms`);
+console.log(
+  `batch bench: ${LINES} lines, max_tokens ${MAX_TOKENS}, slots ${config.MODEL_SLOTS} + ${config.MODEL_PRIORITY_SLOTS} priority, threads ${config.MODEL_THREADS}, BATCH_FREE_SLOTS ${config.BATCH_FREE_SLOTS}, an interactive request every ${TTFT_INTERVAL_MS} ms`,
+);
 // The machine is shared: the engine runs before and after Spool, and the ratio uses their mean.
 const engineBefore = await inProcess();
 const spool = await throughSpool();
@@ -184,7 +209,11 @@ const result = {
 };
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
 console.table({
-  'in-process engine (mean of before/after)': { 'lines/s': fixed(rows.engineLinesPerSecond), 'tokens/s': fixed(rows.engineTokensPerSecond), seconds: fixed(engine.seconds) },
+  'in-process engine (mean of before/after)': {
+    'lines/s': fixed(rows.engineLinesPerSecond),
+    'tokens/s': fixed(rows.engineTokensPerSecond),
+    seconds: fixed(engine.seconds),
+  },
   'through Spool (batch)': { 'lines/s': fixed(rows.spoolLinesPerSecond), 'tokens/s': fixed(rows.spoolTokensPerSecond), seconds: fixed(spool.seconds) },
   '  CPU s: API+coordinator / worker': { 'lines/s': '', 'tokens/s': `${fixed(spool.cpuSeconds.api)} / ${fixed(spool.cpuSeconds.worker)}`, seconds: '' },
   'ratio (target ≥ 0.85)': { 'lines/s': fixed(result.linesRatio, 3), 'tokens/s': fixed(result.tokensRatio, 3), seconds: '' },

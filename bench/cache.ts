@@ -20,7 +20,14 @@ import { createEngineForModel, createWorker } from '@spool/worker';
 import { cpuSeconds } from './lib.js';
 
 const BODY = JSON.stringify({ model: 'stories260K', messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: 32, temperature: 0 });
-const FIXED = { id: 'chatcmpl-fixed', object: 'chat.completion', created: 0, model: 'stories260K', choices: [{ index: 0, message: { role: 'assistant', content: 'Once upon a time there was a cat.' }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 9, total_tokens: 14 } };
+const FIXED = {
+  id: 'chatcmpl-fixed',
+  object: 'chat.completion',
+  created: 0,
+  model: 'stories260K',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Once upon a time there was a cat.' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 5, completion_tokens: 9, total_tokens: 14 },
+};
 
 /** The server side: a worker, three APIs on one prefix (L1 on; L1 off; L1 off and L2 unreachable) and the bare route. */
 async function serve(): Promise<void> {
@@ -54,7 +61,9 @@ async function serve(): Promise<void> {
     l2: await startApi(loadConfig({ ...process.env, ...base, CACHE_L1_MAX_BYTES: '0' }, '/nonexistent/.env'), logger),
     l3: await startApi(loadConfig({ ...process.env, ...base, CACHE_L1_MAX_BYTES: '0', CACHE_L2_URL: 'redis://127.0.0.1:1' }, '/nonexistent/.env'), logger),
   };
-  const bare = express().post('/bare', express.json(), (_req, res) => void res.json(FIXED)).listen(0, '127.0.0.1');
+  const bare = express()
+    .post('/bare', express.json(), (_req, res) => void res.json(FIXED))
+    .listen(0, '127.0.0.1');
   await new Promise((resolve) => bare.once('listening', resolve));
   for (const api of Object.values(apis)) {
     for (let tries = 0; !api.deps.registry.hasLiveWorker(config.DEFAULT_MODEL); tries += 1) {
@@ -63,7 +72,9 @@ async function serve(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-  process.stdout.write(`${JSON.stringify({ bare: (bare.address() as AddressInfo).port, ...Object.fromEntries(Object.entries(apis).map(([level, api]) => [level, new URL(api.url).port])) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ bare: (bare.address() as AddressInfo).port, ...Object.fromEntries(Object.entries(apis).map(([level, api]) => [level, new URL(api.url).port])) })}\n`,
+  );
   process.on('SIGTERM', async () => {
     bare.close();
     for (const api of Object.values(apis)) await api.close();
@@ -95,10 +106,20 @@ const TOKEN = mintToken({ JWT_SECRET_KEY: SECRET }, { sub: 'bench', scope: 'gene
 
 function post(port: number, path: string): Promise<{ status: number; cache: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY), authorization: `Bearer ${TOKEN}` } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, cache: String(res.headers['x-cache'] ?? '-') }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY), authorization: `Bearer ${TOKEN}` },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, cache: String(res.headers['x-cache'] ?? '-') }));
+      },
+    );
     req.on('error', reject);
     req.end(BODY);
   });
@@ -154,7 +175,9 @@ function summarize(target: string, sample: Sample): Result {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, concurrency: { type: 'string', default: '8' }, slices: { type: 'string', default: '8' } } });
+  const { values } = parseArgs({
+    options: { seconds: { type: 'string', default: '4' }, concurrency: { type: 'string', default: '8' }, slices: { type: 'string', default: '8' } },
+  });
   const seconds = Number(values.seconds);
   const concurrency = Number(values.concurrency);
   const slices = Number(values.slices);
@@ -178,7 +201,9 @@ async function main(): Promise<void> {
     ];
     for (const target of targets) for (let index = 0; index < 200; index += 1) await post(target.port, target.path);
     // Short interleaved slices, so a burst of load from elsewhere on the machine hits every target alike.
-    const samples = new Map(targets.map((target) => [target.name, { latencies: [], seconds: 0, seen: new Set<string>(), serverCpuS: 0, redisCpuS: 0 } as Sample]));
+    const samples = new Map(
+      targets.map((target) => [target.name, { latencies: [], seconds: 0, seen: new Set<string>(), serverCpuS: 0, redisCpuS: 0 } as Sample]),
+    );
     for (let slice = 0; slice < slices; slice += 1) {
       for (const target of targets) {
         const sample = samples.get(target.name)!;

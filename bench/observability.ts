@@ -55,8 +55,12 @@ for (let index = 0; index < 50; index += 1) {
 const dashboardMs = (performance.now() - dashboard) / 50;
 
 console.table(rows.map((row) => ({ step: row.label, 'ns/op': row.nsPerOp.toFixed(0) })));
-console.log(`record() costs ${(rows[1]!.nsPerOp / rows[0]!.nsPerOp).toFixed(1)}x the baseline entry build, ${(rows[1]!.nsPerOp / 1000).toFixed(2)} µs per request`);
-console.log(`/metrics render (request-path metrics, ${routes.length} routes x ${models.length} models): p50 ${scrapes[25]!.toFixed(2)} ms, max ${scrapes.at(-1)!.toFixed(2)} ms`);
+console.log(
+  `record() costs ${(rows[1]!.nsPerOp / rows[0]!.nsPerOp).toFixed(1)}x the baseline entry build, ${(rows[1]!.nsPerOp / 1000).toFixed(2)} µs per request`,
+);
+console.log(
+  `/metrics render (request-path metrics, ${routes.length} routes x ${models.length} models): p50 ${scrapes[25]!.toFixed(2)} ms, max ${scrapes.at(-1)!.toFixed(2)} ms`,
+);
 console.log(`dashboard history read (600-s series, rates, TTFT percentiles): ${dashboardMs.toFixed(2)} ms`);
 mkdirSync('bench/results', { recursive: true });
 writeFileSync(

@@ -39,8 +39,14 @@ function summarize(target: LevelResult['target'], concurrency: number, wallMs: n
     requests: timings.length,
     tokens,
     tokensPerSecond: tokens / (wallMs / 1000),
-    ttftP50Ms: percentile(timings.map((timing) => timing.ttftMs), 0.5),
-    ttftP99Ms: percentile(timings.map((timing) => timing.ttftMs), 0.99),
+    ttftP50Ms: percentile(
+      timings.map((timing) => timing.ttftMs),
+      0.5,
+    ),
+    ttftP99Ms: percentile(
+      timings.map((timing) => timing.ttftMs),
+      0.99,
+    ),
   };
 }
 
@@ -55,7 +61,14 @@ async function benchEngine(): Promise<{ levels: LevelResult[]; oneTokenP50Ms: nu
   });
   await engine.start();
   const request = (max: number): GenerationRequest => ({
-    kind: 'chat', messages, maxTokens: max, temperature: 0.8, topP: 1, stop: [], presencePenalty: 0, frequencyPenalty: 0,
+    kind: 'chat',
+    messages,
+    maxTokens: max,
+    temperature: 0.8,
+    topP: 1,
+    stop: [],
+    presencePenalty: 0,
+    frequencyPenalty: 0,
   });
   const run = async (max: number) => {
     const started = performance.now();

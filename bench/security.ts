@@ -32,14 +32,35 @@ const huge = '1000000000';
 
 const variants: { name: string; env: Record<string, string>; auth: boolean }[] = [
   { name: 'off', auth: false, env: { AUTH_DISABLED: 'true', RATE_LIMIT_IP_RPM: '0' } },
-  { name: 'auth', auth: true, env: { JWT_SECRET_KEY: secret, RATE_LIMIT_IP_RPM: '0', RATE_LIMIT_AUTH_FAILURES: '0', RATE_LIMIT_RPM: '0', RATE_LIMIT_TPM: '0' } },
-  { name: 'auth+rpm', auth: true, env: { JWT_SECRET_KEY: secret, RATE_LIMIT_IP_RPM: '0', RATE_LIMIT_AUTH_FAILURES: '0', RATE_LIMIT_RPM: huge, RATE_LIMIT_TPM: '0' } },
-  { name: 'auth+limits', auth: true, env: { JWT_SECRET_KEY: secret, RATE_LIMIT_IP_RPM: huge, RATE_LIMIT_AUTH_FAILURES: '20', RATE_LIMIT_RPM: huge, RATE_LIMIT_TPM: huge } },
+  {
+    name: 'auth',
+    auth: true,
+    env: { JWT_SECRET_KEY: secret, RATE_LIMIT_IP_RPM: '0', RATE_LIMIT_AUTH_FAILURES: '0', RATE_LIMIT_RPM: '0', RATE_LIMIT_TPM: '0' },
+  },
+  {
+    name: 'auth+rpm',
+    auth: true,
+    env: { JWT_SECRET_KEY: secret, RATE_LIMIT_IP_RPM: '0', RATE_LIMIT_AUTH_FAILURES: '0', RATE_LIMIT_RPM: huge, RATE_LIMIT_TPM: '0' },
+  },
+  {
+    name: 'auth+limits',
+    auth: true,
+    env: { JWT_SECRET_KEY: secret, RATE_LIMIT_IP_RPM: huge, RATE_LIMIT_AUTH_FAILURES: '20', RATE_LIMIT_RPM: huge, RATE_LIMIT_TPM: huge },
+  },
 ];
 
 function startApi(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/spool.ts', 'api'], {
-    env: { ...process.env, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, API_HOST: '127.0.0.1', API_PORT: '0', LOG_LEVEL: 'silent', METRICS_LOG_INTERVAL_S: '0', ...env },
+    env: {
+      ...process.env,
+      REDIS_URL: redisUrl,
+      REDIS_PREFIX: prefix,
+      API_HOST: '127.0.0.1',
+      API_PORT: '0',
+      LOG_LEVEL: 'silent',
+      METRICS_LOG_INTERVAL_S: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -69,7 +90,14 @@ async function redisRoundTrip(): Promise<number> {
   return us;
 }
 
-interface Row { variant: string; rps: number; p50: number; p99: number; 'API CPU µs/req': number; non2xx: number }
+interface Row {
+  variant: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  'API CPU µs/req': number;
+  non2xx: number;
+}
 
 const apis = await Promise.all(variants.map((variant) => startApi(variant.env)));
 const ROUNDS = 6;
@@ -109,7 +137,11 @@ try {
 const median = (rowsOfVariant: Row[]) => [...rowsOfVariant].sort((a, b) => a.rps - b.rps)[Math.floor(rowsOfVariant.length / 2)]!;
 const rows = new Map([...runs].map(([name, rowsOfVariant]) => [name, median(rowsOfVariant)]));
 const off = rows.get('off')!;
-const table = [...rows.values()].map((row) => ({ ...row, 'rps vs off': +(row.rps / off.rps).toFixed(3), 'CPU vs off': +(row['API CPU µs/req'] / off['API CPU µs/req']).toFixed(2) }));
+const table = [...rows.values()].map((row) => ({
+  ...row,
+  'rps vs off': +(row.rps / off.rps).toFixed(3),
+  'CPU vs off': +(row['API CPU µs/req'] / off['API CPU µs/req']).toFixed(2),
+}));
 const breakdown = {
   'jwt.verify HS256, secret as a KeyObject, as Spool does (µs/call)': +microseconds(() => jwt.verify(token, secretKey, { algorithms: ['HS256'] })).toFixed(1),
   'jwt.verify HS256, secret as a string (µs/call)': +microseconds(() => jwt.verify(token, secret, { algorithms: ['HS256'] }), 2000).toFixed(1),

@@ -38,7 +38,13 @@ describe('queued-token admission counter', () => {
 
   it('is back at 0 once idle after the batch coordinator is SIGKILLed repeatedly mid-batch', async () => {
     // The API in the test runs no coordinator (and no reconcile timer, so the counter shows admission alone).
-    const spool = await startSpool({ SPOOL_DATA_DIR: dataDir(), MODEL_SLOTS: '2', BATCH_COORDINATOR: 'false', QUEUED_TOKENS_RECONCILE_MS: '0', SHUTDOWN_GRACE_MS: '2000' });
+    const spool = await startSpool({
+      SPOOL_DATA_DIR: dataDir(),
+      MODEL_SLOTS: '2',
+      BATCH_COORDINATOR: 'false',
+      QUEUED_TOKENS_RECONCILE_MS: '0',
+      SHUTDOWN_GRACE_MS: '2000',
+    });
     cleanups.push(() => spool.close());
     const worker = await startInProcessWorker(spool.config);
     cleanups.push(() => worker.close());

@@ -12,8 +12,16 @@ const chunkText = (chunk: Chunk) => chunk.choices.map((choice) => choice.delta?.
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Reads a job's SSE events through the SDK's stream decoder; `stopAfter` drops the connection. */
-async function readEvents(client: OpenAI, jobId: string, options: { headers?: Record<string, string>; query?: Record<string, string>; stopAfter?: number } = {}) {
-  const stream = (await client.get(`/jobs/${jobId}/events`, { stream: true, headers: options.headers, query: options.query })) as unknown as AsyncIterable<Chunk>;
+async function readEvents(
+  client: OpenAI,
+  jobId: string,
+  options: { headers?: Record<string, string>; query?: Record<string, string>; stopAfter?: number } = {},
+) {
+  const stream = (await client.get(`/jobs/${jobId}/events`, {
+    stream: true,
+    headers: options.headers,
+    query: options.query,
+  })) as unknown as AsyncIterable<Chunk>;
   const chunks: Chunk[] = [];
   for await (const chunk of stream) {
     chunks.push(chunk);
@@ -134,7 +142,12 @@ describe('async jobs', () => {
   });
 
   it('replays the whole event stream of an ended job and closes it', async () => {
-    const job = (await spool.client.chat.completions.create({ model: MODEL, messages: story('Hi'), max_tokens: 8, background: true } as never)) as unknown as AsyncJobObject;
+    const job = (await spool.client.chat.completions.create({
+      model: MODEL,
+      messages: story('Hi'),
+      max_tokens: 8,
+      background: true,
+    } as never)) as unknown as AsyncJobObject;
     const done = await waitForStatus(spool.client, job.id, ended);
     const replay = await readEvents(spool.client, job.id);
     expectConsecutive(replay, 0);
@@ -154,9 +167,10 @@ describe('async jobs', () => {
     await expect(readEvents(spool.client, 'job_unknown')).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     const job = (await spool.client.completions.create({ model: MODEL, prompt: 'x', max_tokens: 2, background: true } as never)) as unknown as AsyncJobObject;
     await expect(readEvents(spool.client, job.id, { headers: { 'Last-Event-ID': 'abc' } })).rejects.toMatchObject({ status: 400, param: 'Last-Event-ID' });
-    await expect(
-      spool.client.chat.completions.create({ model: MODEL, messages: story('x'), stream: true, background: true } as never),
-    ).rejects.toMatchObject({ status: 400, param: 'stream' });
+    await expect(spool.client.chat.completions.create({ model: MODEL, messages: story('x'), stream: true, background: true } as never)).rejects.toMatchObject({
+      status: 400,
+      param: 'stream',
+    });
   });
 });
 
@@ -177,7 +191,12 @@ describe('async job retention', () => {
   });
 
   it('removes the job record, its event log, its owner index and its queue entry after JOB_RETENTION_S', async () => {
-    const job = (await spool.client.completions.create({ model: MODEL, prompt: 'A dog', max_tokens: 4, background: true } as never)) as unknown as AsyncJobObject;
+    const job = (await spool.client.completions.create({
+      model: MODEL,
+      prompt: 'A dog',
+      max_tokens: 4,
+      background: true,
+    } as never)) as unknown as AsyncJobObject;
     await waitForStatus(spool.client, job.id, ended);
     const keys = asyncJobKeys(spool.config.REDIS_PREFIX);
     const jobKeys = [keys.record(job.id), keys.eventLog(job.id), keys.byOwner('anonymous')];
@@ -222,7 +241,12 @@ describe('async jobs when a worker dies', () => {
       expectConsecutive(all, 0);
       const reset = all.findLastIndex((chunk) => chunk.object === 'job.reset');
       expect(reset).toBeGreaterThan(0);
-      expect(all.slice(reset + 1).map(chunkText).join('')).toBe((done.result as ChatResult).choices[0]!.message.content);
+      expect(
+        all
+          .slice(reset + 1)
+          .map(chunkText)
+          .join(''),
+      ).toBe((done.result as ChatResult).choices[0]!.message.content);
     } finally {
       child.kill('SIGKILL');
     }

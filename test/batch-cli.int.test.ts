@@ -12,7 +12,10 @@ describe('spool batch (command line)', () => {
   let spool: Spool;
   let worker: InProcessWorker;
   const spoolCli = (...args: string[]) =>
-    run(process.execPath, ['--import', 'tsx', 'bin/spool.ts', 'batch', ...args], { env: { ...process.env, SPOOL_URL: spool.url, LOG_LEVEL: 'silent' }, timeout: 50_000 });
+    run(process.execPath, ['--import', 'tsx', 'bin/spool.ts', 'batch', ...args], {
+      env: { ...process.env, SPOOL_URL: spool.url, LOG_LEVEL: 'silent' },
+      timeout: 50_000,
+    });
 
   beforeAll(async () => {
     spool = await startSpool({ SPOOL_DATA_DIR: `/tmp/spool-test-${process.pid}-${Date.now()}` });
@@ -27,7 +30,19 @@ describe('spool batch (command line)', () => {
   it('submits a file of prompts, waits with progress, shows status and downloads the answers', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'spool-cli-'));
     const input = join(directory, 'prompts.txt');
-    await writeFile(input, ['Once upon a time', 'The cat sat', JSON.stringify({ custom_id: 'mine', method: 'POST', url: '/v1/chat/completions', body: { messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4 } })].join('\n') + '\n');
+    await writeFile(
+      input,
+      [
+        'Once upon a time',
+        'The cat sat',
+        JSON.stringify({
+          custom_id: 'mine',
+          method: 'POST',
+          url: '/v1/chat/completions',
+          body: { messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4 },
+        }),
+      ].join('\n') + '\n',
+    );
 
     const submitted = await spoolCli('submit', input, '--model', MODEL, '--max-tokens', '8', '--wait');
     const batchId = submitted.stdout.trim();
@@ -40,7 +55,10 @@ describe('spool batch (command line)', () => {
 
     const out = join(directory, 'out.jsonl');
     await spoolCli('download', batchId, '--out', out);
-    const lines = (await readFile(out, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    const lines = (await readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.map((line) => line.custom_id).sort()).toEqual(['line-1', 'line-2', 'mine']);
     for (const line of lines) {
       expect(line.response.body.model).toBe(MODEL);
@@ -52,7 +70,10 @@ describe('spool batch (command line)', () => {
     const directory = await mkdtemp(join(tmpdir(), 'spool-cli-'));
     const input = join(directory, 'bad.jsonl');
     await writeFile(input, `${JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { messages: [] } })}\n`);
-    const failure = await spoolCli('submit', input, '--model', MODEL, '--wait').then(() => undefined, (error: { code: number; stderr: string }) => error);
+    const failure = await spoolCli('submit', input, '--model', MODEL, '--wait').then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
     expect(failure?.code).toBe(1);
     expect(failure?.stderr).toContain('line 1:');
     expect(failure?.stderr).toContain('failed');

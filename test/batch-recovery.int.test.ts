@@ -57,7 +57,11 @@ describe('batch recovery', () => {
     doomed.kill('SIGKILL');
     await once(doomed, 'exit');
 
-    const { batch, lines: written } = await expectExactlyOnce(spool.client, created.id, lines.map((line: any) => line.custom_id));
+    const { batch, lines: written } = await expectExactlyOnce(
+      spool.client,
+      created.id,
+      lines.map((line: any) => line.custom_id),
+    );
     expect(batch.request_counts!.failed).toBe(0);
     for (const line of written) expect(line.response!.status_code).toBe(200);
   });
@@ -86,7 +90,11 @@ describe('batch recovery', () => {
     const second = await startApi(config, logger);
     cleanups.push(() => second.close());
     const client = new OpenAI({ baseURL: `${second.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-    const { batch } = await expectExactlyOnce(client, created.id, lines.map((line: any) => line.custom_id));
+    const { batch } = await expectExactlyOnce(
+      client,
+      created.id,
+      lines.map((line: any) => line.custom_id),
+    );
     expect(batch.request_counts!.completed).toBeGreaterThan(before.request_counts!.completed);
   });
 });

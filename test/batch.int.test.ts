@@ -26,7 +26,12 @@ describe('batch files through the OpenAI Files and Batch API', () => {
     expect((await spool.client.files.retrieve(file.id)).id).toBe(file.id);
     expect(await (await spool.client.files.content(file.id)).text()).toBe(jsonl(lines));
 
-    const created = await spool.client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', metadata: { job: 'nightly' } });
+    const created = await spool.client.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      metadata: { job: 'nightly' },
+    });
     expect(created).toMatchObject({ object: 'batch', status: 'validating', input_file_id: file.id, metadata: { job: 'nightly' } });
     const batch = await waitForBatch(spool.client, created.id);
     expect(batch.status).toBe('completed');
@@ -54,7 +59,10 @@ describe('batch files through the OpenAI Files and Batch API', () => {
     const body = { model: MODEL, prompt: 'Once upon a time', max_tokens: 12, temperature: 0 };
     const sync = await spool.client.completions.create(body);
     const file = await uploadBatchFile(spool.client, jsonl([{ custom_id: 'only', method: 'POST', url: '/v1/completions', body }]));
-    const batch = await waitForBatch(spool.client, (await spool.client.batches.create({ input_file_id: file.id, endpoint: '/v1/completions', completion_window: '24h' })).id);
+    const batch = await waitForBatch(
+      spool.client,
+      (await spool.client.batches.create({ input_file_id: file.id, endpoint: '/v1/completions', completion_window: '24h' })).id,
+    );
     const [line] = await fileLines(spool.client, batch.output_file_id);
     expect(line!.response!.body.object).toBe('text_completion');
     expect(line!.response!.body.choices[0].text).toBe(sync.choices[0]!.text);
@@ -91,10 +99,17 @@ describe('batch files through the OpenAI Files and Batch API', () => {
   });
 
   it('refuses bad requests to the Files and Batch API with OpenAI errors', async () => {
-    await expect(spool.client.batches.create({ input_file_id: 'file-missing', endpoint: '/v1/chat/completions', completion_window: '24h' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      spool.client.batches.create({ input_file_id: 'file-missing', endpoint: '/v1/chat/completions', completion_window: '24h' }),
+    ).rejects.toBeInstanceOf(NotFoundError);
     const file = await uploadBatchFile(spool.client, jsonl(chatLines(1, { model: MODEL, maxTokens: 4 })));
-    await expect(spool.client.batches.create({ input_file_id: file.id, endpoint: '/v1/embeddings', completion_window: '24h' })).rejects.toMatchObject({ status: 400, code: 'invalid_endpoint' });
-    await expect(spool.client.batches.create({ input_file_id: file.id, endpoint: '/v1/completions', completion_window: '1h' as '24h' })).rejects.toBeInstanceOf(BadRequestError);
+    await expect(spool.client.batches.create({ input_file_id: file.id, endpoint: '/v1/embeddings', completion_window: '24h' })).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_endpoint',
+    });
+    await expect(spool.client.batches.create({ input_file_id: file.id, endpoint: '/v1/completions', completion_window: '1h' as '24h' })).rejects.toBeInstanceOf(
+      BadRequestError,
+    );
     await expect(spool.client.batches.retrieve('batch_nope')).rejects.toBeInstanceOf(NotFoundError);
     const deleted = await spool.client.files.delete(file.id);
     expect(deleted).toEqual({ id: file.id, object: 'file', deleted: true });
@@ -104,9 +119,15 @@ describe('batch files through the OpenAI Files and Batch API', () => {
   it('refuses uploads over the size or line limit, or without purpose batch, and keeps none of them', async () => {
     const before = (await spool.client.files.list()).data.length;
     await expect(uploadBatchFile(spool.client, 'x'.repeat(100_001))).rejects.toMatchObject({ status: 413, code: 'file_too_large' });
-    await expect(uploadBatchFile(spool.client, jsonl(chatLines(301, { model: MODEL, maxTokens: 1 })))).rejects.toMatchObject({ status: 413, code: 'too_many_lines' });
+    await expect(uploadBatchFile(spool.client, jsonl(chatLines(301, { model: MODEL, maxTokens: 1 })))).rejects.toMatchObject({
+      status: 413,
+      code: 'too_many_lines',
+    });
     const { toFile } = await import('openai');
-    await expect(spool.client.files.create({ file: await toFile(Buffer.from('{}\n'), 'a.jsonl'), purpose: 'fine-tune' })).rejects.toMatchObject({ status: 400, code: 'invalid_purpose' });
+    await expect(spool.client.files.create({ file: await toFile(Buffer.from('{}\n'), 'a.jsonl'), purpose: 'fine-tune' })).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_purpose',
+    });
     const response = await fetch(`${spool.url}/v1/files`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('invalid_content_type');

@@ -62,7 +62,7 @@ describe('cache across replicas', () => {
     await first?.close();
   });
 
-  it('lets a second replica wait for the first one\'s generation instead of running its own', async () => {
+  it("lets a second replica wait for the first one's generation instead of running its own", async () => {
     first = await startCacheSpool();
     second = await startSpool({ CACHE_POLICY: 'deterministic', SPOOL_DATA_DIR: `${first.dataDir}/second`, REDIS_PREFIX: first.spool.config.REDIS_PREFIX });
     await second.waitForWorkers(1);

@@ -52,10 +52,12 @@ describe('response cache through the API', () => {
     expect(fromL3.data.choices).toEqual(first.data.choices);
     expect((await chat(body)).cache).toBe('hit-l1');
     // Copied up to L2 in the background as well.
-    await expect.poll(async () => {
-      clearL1();
-      return (await chat(body)).cache;
-    }).toBe('hit-l2');
+    await expect
+      .poll(async () => {
+        clearL1();
+        return (await chat(body)).cache;
+      })
+      .toBe('hit-l2');
 
     expect(await env.generations()).toBe(generated);
     const stats = env.cache.stats();
@@ -163,7 +165,6 @@ describe('response cache through the API', () => {
     await flushL2();
     expect((await chat(body)).cache).toBe('hit-l3');
   });
-
 
   it('reports cache hits in the metrics snapshot', () => {
     const stats = env.cache.stats();

@@ -25,7 +25,14 @@ describe('capacity-aware pulls: two vLLM workers on one model under a burst with
   });
 
   it('keeps both workers busy and neither holds a job it cannot start', async () => {
-    const figures: Figures[] = workers.map((worker) => ({ maxHeld: 0, maxRunning: 0, maxBlocked: 0, capacity: 0, tokenBudget: worker.worker.load().tokenBudget, requests: 0 }));
+    const figures: Figures[] = workers.map((worker) => ({
+      maxHeld: 0,
+      maxRunning: 0,
+      maxBlocked: 0,
+      capacity: 0,
+      tokenBudget: worker.worker.load().tokenBudget,
+      requests: 0,
+    }));
     const sample = setInterval(() => {
       workers.forEach((worker, index) => {
         const load = worker.worker.load();
@@ -44,7 +51,13 @@ describe('capacity-aware pulls: two vLLM workers on one model under a burst with
 
     expect(answers.every((answer) => answer.choices[0]!.message.content!.startsWith('fake-vllm'))).toBe(true);
     // Each stand-in server is one worker's: count the requests each one served.
-    const pids = [...new Set(readRecord(files.recordFile).filter((entry) => entry.event === 'start').map((entry) => entry.pid))];
+    const pids = [
+      ...new Set(
+        readRecord(files.recordFile)
+          .filter((entry) => entry.event === 'start')
+          .map((entry) => entry.pid),
+      ),
+    ];
     const requests = readRecord(files.recordFile).filter((entry) => entry.event === 'request');
     const pidOf = (gpu: string) => readRecord(files.recordFile).find((entry) => entry.event === 'start' && entry.cudaVisibleDevices === gpu)!.pid;
     workers.forEach((_, index) => (figures[index]!.requests = requests.filter((entry) => entry.pid === pidOf(String(index))).length));

@@ -14,7 +14,15 @@ describe('what real clients hit: media parts, legacy functions, system_fingerpri
   it('answers 400 naming the content part when a message carries an image or audio', async () => {
     const image = running.spool.client.chat.completions.create({
       model: MODEL,
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is this?' },
+            { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } },
+          ],
+        },
+      ],
     });
     await expect(image).rejects.toMatchObject({ status: 400, param: 'messages[0].content[1]' });
     await expect(image).rejects.toThrow(/does not accept images/);
@@ -27,7 +35,14 @@ describe('what real clients hit: media parts, legacy functions, system_fingerpri
   });
 
   it('answers legacy functions with message.function_call and finish_reason function_call', async () => {
-    const answer = await running.spool.client.chat.completions.create({ model: MODEL, messages, functions: [getTime], function_call: { name: 'get_time' }, max_tokens: 40, seed: 1 });
+    const answer = await running.spool.client.chat.completions.create({
+      model: MODEL,
+      messages,
+      functions: [getTime],
+      function_call: { name: 'get_time' },
+      max_tokens: 40,
+      seed: 1,
+    });
     const choice = answer.choices[0]!;
     expect(choice.finish_reason).toBe('function_call');
     expect(choice.message.tool_calls).toBeUndefined();
@@ -36,7 +51,15 @@ describe('what real clients hit: media parts, legacy functions, system_fingerpri
   });
 
   it('streams legacy functions as delta.function_call pieces that add up to the call', async () => {
-    const stream = await running.spool.client.chat.completions.create({ model: MODEL, messages, functions: [getTime], function_call: { name: 'get_time' }, max_tokens: 40, seed: 1, stream: true });
+    const stream = await running.spool.client.chat.completions.create({
+      model: MODEL,
+      messages,
+      functions: [getTime],
+      function_call: { name: 'get_time' },
+      max_tokens: 40,
+      seed: 1,
+      stream: true,
+    });
     let name = '';
     let args = '';
     let finish: string | null = null;

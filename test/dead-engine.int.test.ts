@@ -90,7 +90,10 @@ describe('a worker whose engine thread dies', () => {
 
   it('exits 1 after leaving the registry, as a worker process, so its supervisor starts a fresh one', async () => {
     spool = await startSpool();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/faulty-worker-process.ts'], { env: { ...process.env, ...spool.env }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/faulty-worker-process.ts'], {
+      env: { ...process.env, ...spool.env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       // Worker processes start slowly on a loaded machine (tsx, then the model).

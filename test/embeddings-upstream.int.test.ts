@@ -22,7 +22,14 @@ describe('embeddings forwarded to an OpenAI-compatible upstream', () => {
     const models = join(mkdtempSync(join(tmpdir(), 'spool-embeddings-')), 'models.yaml');
     writeFileSync(
       models,
-      ['models:', `  - id: ${MODEL}`, '    engine: openai', `    source: ${MODEL}`, '    capabilities: [embeddings]', `    options: { url: "${upstream.url}/v1", slots: 4 }`].join('\n'),
+      [
+        'models:',
+        `  - id: ${MODEL}`,
+        '    engine: openai',
+        `    source: ${MODEL}`,
+        '    capabilities: [embeddings]',
+        `    options: { url: "${upstream.url}/v1", slots: 4 }`,
+      ].join('\n'),
     );
     front = await startSpool({ MODELS_FILE: models });
     frontWorker = await startInProcessWorker(front.config);

@@ -46,7 +46,10 @@ describe('POST /v1/embeddings through openai-node, on the embedded model', () =>
   });
 
   it('takes token arrays, and answers a repeated request from the cache', async () => {
-    const tokens = [[1, 400, 300, 200], [1, 50, 60]];
+    const tokens = [
+      [1, 400, 300, 200],
+      [1, 50, 60],
+    ];
     const first = await running.spool.client.embeddings.create({ model: MODEL, input: tokens, encoding_format: 'float' }).withResponse();
     expect(first.data.data).toHaveLength(2);
     expect(first.data.usage.prompt_tokens).toBe(7);
@@ -56,7 +59,10 @@ describe('POST /v1/embeddings through openai-node, on the embedded model', () =>
   });
 
   it('answers 400 naming dimensions, a token outside the vocabulary, and an empty input', async () => {
-    await expect(running.spool.client.embeddings.create({ model: MODEL, input: 'x', dimensions: 8 })).rejects.toMatchObject({ status: 400, param: 'dimensions' });
+    await expect(running.spool.client.embeddings.create({ model: MODEL, input: 'x', dimensions: 8 })).rejects.toMatchObject({
+      status: 400,
+      param: 'dimensions',
+    });
     await expect(running.spool.client.embeddings.create({ model: MODEL, input: [[1, 999_999]] })).rejects.toMatchObject({ status: 400, param: 'input' });
     await expect(running.spool.client.embeddings.create({ model: MODEL, input: '' })).rejects.toMatchObject({ status: 400, param: 'input' });
   });

@@ -46,20 +46,36 @@ describe('server-side functions', () => {
     const list = (await spool.client.get('/functions')) as { object: string; data: OpenAI.Chat.Completions.ChatCompletionFunctionTool[] };
     const names = list.data.map((tool) => tool.function.name).sort();
     expect(names).toEqual(['calculate', 'count_tokens', 'count_words_and_tokens', 'explode', 'get_current_time', 'huge', 'shout', 'slow', 'spin']);
-    expect(list.data.find((tool) => tool.function.name === 'calculate')).toMatchObject({ type: 'function', function: { parameters: { required: ['expression'] } } });
+    expect(list.data.find((tool) => tool.function.name === 'calculate')).toMatchObject({
+      type: 'function',
+      function: { parameters: { required: ['expression'] } },
+    });
     const failures = spool.api.deps.functions.loadFailures.map((failure) => failure.file.split('/').pop()).sort();
     expect(failures).toEqual(['broken.mjs', 'clash.mjs']);
   });
 
   it('calls functions with good arguments', async () => {
-    expect(await call('calculate', { expression: '2 + 3 * (4 - 1) ^ 2 / 9' })).toEqual({ name: 'calculate', result: { expression: '2 + 3 * (4 - 1) ^ 2 / 9', value: 5 } });
+    expect(await call('calculate', { expression: '2 + 3 * (4 - 1) ^ 2 / 9' })).toEqual({
+      name: 'calculate',
+      result: { expression: '2 + 3 * (4 - 1) ^ 2 / 9', value: 5 },
+    });
     expect((await call('shout', { word: 'hey' })).result).toBe('HEY');
     const time = await call('get_current_time', { timezone: 'Asia/Tokyo' });
     expect(time.result.timezone).toBe('Asia/Tokyo');
     expect(time.result.utc_offset).toBe('+09:00');
     expect(Math.abs(time.result.unix - Date.now() / 1000)).toBeLessThan(5);
     const counted = await call('count_tokens', { model: MODEL, text: 'Once upon a time' });
-    expect(counted.result.tokens).toBe(await worker.engine.countPromptTokens({ kind: 'completion', prompt: 'Once upon a time', temperature: 0, topP: 1, stop: [], presencePenalty: 0, frequencyPenalty: 0 }));
+    expect(counted.result.tokens).toBe(
+      await worker.engine.countPromptTokens({
+        kind: 'completion',
+        prompt: 'Once upon a time',
+        temperature: 0,
+        topP: 1,
+        stop: [],
+        presencePenalty: 0,
+        frequencyPenalty: 0,
+      }),
+    );
     expect(counted.result.tokens).toBeGreaterThan(3);
   });
 
@@ -131,7 +147,15 @@ describe('server-side functions', () => {
     const answer = (await spool.client.chat.completions.create({
       model: MODEL,
       messages: [{ role: 'user', content: 'What is 2 + 3 * 4?' }],
-      tools: [{ type: 'function', function: { name: 'calculate', parameters: { type: 'object', properties: { expression: { enum: ['2 + 3 * 4'] } }, required: ['expression'], additionalProperties: false } } }],
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'calculate',
+            parameters: { type: 'object', properties: { expression: { enum: ['2 + 3 * 4'] } }, required: ['expression'], additionalProperties: false },
+          },
+        },
+      ],
       tool_choice: 'required',
       max_tokens: 40,
       seed: 1,

@@ -27,7 +27,12 @@ describe('HTTP limits of the API server', () => {
     const answer = await rawExchange(running.spool.url, `GET /v1/models HTTP/1.1\r\nHost: spool\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     expect(answer.status).toBe(431);
     expect(answer.headers).toMatch(/content-type: application\/json/i);
-    expect(errorOf(answer.body)).toEqual({ message: 'The request headers are too large.', type: 'invalid_request_error', param: null, code: 'request_header_fields_too_large' });
+    expect(errorOf(answer.body)).toEqual({
+      message: 'The request headers are too large.',
+      type: 'invalid_request_error',
+      param: null,
+      code: 'request_header_fields_too_large',
+    });
   });
 
   it('answers a request that is not HTTP with 400 and an OpenAI error body', async () => {

@@ -21,17 +21,30 @@ type Container = {
   livenessProbe?: Probe;
   volumeMounts?: { name: string; mountPath: string }[];
 };
-type PodSpec = { containers?: Container[]; terminationGracePeriodSeconds?: number; volumes?: { name: string; emptyDir?: unknown; persistentVolumeClaim?: { claimName: string } }[] };
-type Manifest = { kind: string; metadata: { name: string }; data?: Record<string, string>; stringData?: Record<string, string>; spec?: { template?: { spec?: PodSpec } } };
+type PodSpec = {
+  containers?: Container[];
+  terminationGracePeriodSeconds?: number;
+  volumes?: { name: string; emptyDir?: unknown; persistentVolumeClaim?: { claimName: string } }[];
+};
+type Manifest = {
+  kind: string;
+  metadata: { name: string };
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+  spec?: { template?: { spec?: PodSpec } };
+};
 
 const compose = parse(readFileSync('infra/docker-compose.yml', 'utf8'), { merge: true }) as {
-  services: Record<string, {
-    environment?: Record<string, string>;
-    command?: string[];
-    stop_grace_period?: string;
-    healthcheck?: { test: string[] };
-    deploy?: { resources?: { reservations?: { devices?: { device_ids?: string[] }[] } } };
-  }>;
+  services: Record<
+    string,
+    {
+      environment?: Record<string, string>;
+      command?: string[];
+      stop_grace_period?: string;
+      healthcheck?: { test: string[] };
+      deploy?: { resources?: { reservations?: { devices?: { device_ids?: string[] }[] } } };
+    }
+  >;
 };
 const manifests: Manifest[] = readdirSync('infra/k8s')
   .filter((file) => file.endsWith('.yaml'))
@@ -68,7 +81,8 @@ describe('deployment files', () => {
     const names = [...Object.keys(configMap.data!), ...containers.flatMap((container) => (container.env ?? []).map((entry) => entry.name))];
     for (const name of names) expect(SETTINGS.has(name) || FOR_VLLM.has(name), `${name} is not a Spool setting`).toBe(true);
     for (const container of containers.filter((entry) => entry.envFrom)) {
-      for (const source of container.envFrom!) expect(manifests.some((manifest) => manifest.kind === 'ConfigMap' && manifest.metadata.name === source.configMapRef?.name)).toBe(true);
+      for (const source of container.envFrom!)
+        expect(manifests.some((manifest) => manifest.kind === 'ConfigMap' && manifest.metadata.name === source.configMapRef?.name)).toBe(true);
     }
   });
 
@@ -83,7 +97,9 @@ describe('deployment files', () => {
       expect(spec, `worker of ${env.WORKER_MODEL}`).toBeDefined();
       if (spec!.engine === 'vllm') expect(Number(worker.resources!.limits!['nvidia.com/gpu'])).toBe(env.WORKER_GPUS!.split(',').length);
     }
-    expect(specs.filter((spec) => spec.engine === 'vllm').every((spec) => workers.some((worker) => worker.env?.some((entry) => entry.value === spec.id)))).toBe(true);
+    expect(specs.filter((spec) => spec.engine === 'vllm').every((spec) => workers.some((worker) => worker.env?.some((entry) => entry.value === spec.id)))).toBe(
+      true,
+    );
   });
 
   const gpuPods = manifests
@@ -108,12 +124,14 @@ describe('deployment files', () => {
     }
   });
 
-  it("GPU workers keep the model cache on a PVC and take the HF token from a Secret", () => {
+  it('GPU workers keep the model cache on a PVC and take the HF token from a Secret', () => {
     for (const pod of gpuPods) {
       const mount = pod.containers![0]!.volumeMounts!.find((entry) => entry.mountPath === '/root/.cache/huggingface')!;
       const volume = pod.volumes!.find((entry) => entry.name === mount.name)!;
       expect(volume.emptyDir, 'the model cache must outlive the pod').toBeUndefined();
-      expect(manifests.some((manifest) => manifest.kind === 'PersistentVolumeClaim' && manifest.metadata.name === volume.persistentVolumeClaim!.claimName)).toBe(true);
+      expect(
+        manifests.some((manifest) => manifest.kind === 'PersistentVolumeClaim' && manifest.metadata.name === volume.persistentVolumeClaim!.claimName),
+      ).toBe(true);
       const token = pod.containers![0]!.env!.find((entry) => entry.name === 'HF_TOKEN')!;
       expect(token.value).toBeUndefined();
       const secret = manifests.find((manifest) => manifest.kind === 'Secret' && manifest.metadata.name === token.valueFrom!.secretKeyRef!.name)!;
@@ -127,7 +145,9 @@ describe('deployment files', () => {
       expect(pod.terminationGracePeriodSeconds!).toBeGreaterThanOrEqual(seconds(env.SHUTDOWN_GRACE_MS, 30_000) + VLLM_STOP_GRACE_MS / 1000);
     }
     const vllm = compose.services['worker-llama-70b']!;
-    expect(Number(vllm.stop_grace_period!.replace(/s$/, ''))).toBeGreaterThanOrEqual(seconds(vllm.environment!.SHUTDOWN_GRACE_MS, 30_000) + VLLM_STOP_GRACE_MS / 1000);
+    expect(Number(vllm.stop_grace_period!.replace(/s$/, ''))).toBeGreaterThanOrEqual(
+      seconds(vllm.environment!.SHUTDOWN_GRACE_MS, 30_000) + VLLM_STOP_GRACE_MS / 1000,
+    );
     expect(vllm.healthcheck!.test.join(' ')).toContain(`127.0.0.1:${vllm.environment!.WORKER_HEALTH_PORT}/health`);
   });
 

@@ -16,8 +16,18 @@ const schema = {
     ratio: { type: 'number', minimum: 0.5, exclusiveMaximum: 1.25 },
     shape: {
       oneOf: [
-        { type: 'object', properties: { kind: { type: 'string', const: 'circle' }, radius: { type: 'number', exclusiveMinimum: 0, maximum: 9.5 } }, required: ['kind', 'radius'], additionalProperties: false },
-        { type: 'object', properties: { kind: { type: 'string', const: 'square' }, side: { type: 'integer', minimum: 1, maximum: 9 } }, required: ['kind', 'side'], additionalProperties: false },
+        {
+          type: 'object',
+          properties: { kind: { type: 'string', const: 'circle' }, radius: { type: 'number', exclusiveMinimum: 0, maximum: 9.5 } },
+          required: ['kind', 'radius'],
+          additionalProperties: false,
+        },
+        {
+          type: 'object',
+          properties: { kind: { type: 'string', const: 'square' }, side: { type: 'integer', minimum: 1, maximum: 9 } },
+          required: ['kind', 'side'],
+          additionalProperties: false,
+        },
       ],
     },
     nickname: { type: 'string', format: 'hostname', maxLength: 8 },

@@ -7,7 +7,14 @@ describe('logprobs on the llama.cpp engine, through openai-node', () => {
   const running = useSpool();
 
   it('returns each generated token with its log probability and top alternatives', async () => {
-    const answer = await running.spool.client.chat.completions.create({ model: MODEL, messages, logprobs: true, top_logprobs: 3, temperature: 0, max_tokens: 12 });
+    const answer = await running.spool.client.chat.completions.create({
+      model: MODEL,
+      messages,
+      logprobs: true,
+      top_logprobs: 3,
+      temperature: 0,
+      max_tokens: 12,
+    });
     const choice = answer.choices[0]!;
     const content = choice.logprobs!.content!;
     expect(content.length).toBeGreaterThan(0);
@@ -57,6 +64,9 @@ describe('logprobs on the llama.cpp engine, through openai-node', () => {
     await expect(running.spool.client.completions.create({ model: MODEL, prompt: 'a', best_of: 3 })).rejects.toMatchObject({ status: 400, param: 'best_of' });
     const same = await running.spool.client.completions.create({ model: MODEL, prompt: 'a', best_of: 2, n: 2, max_tokens: 2 });
     expect(same.choices).toHaveLength(2);
-    await expect(running.spool.client.chat.completions.create({ model: MODEL, messages, top_logprobs: 2 })).rejects.toMatchObject({ status: 400, param: 'top_logprobs' });
+    await expect(running.spool.client.chat.completions.create({ model: MODEL, messages, top_logprobs: 2 })).rejects.toMatchObject({
+      status: 400,
+      param: 'top_logprobs',
+    });
   });
 });

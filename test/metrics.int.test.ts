@@ -67,12 +67,15 @@ describe('/metrics after known traffic', () => {
     expect(sample(text, 'spool_worker_info', { worker: workerId, gpus: '' })).toBe(1);
     // The last job may still be finishing in BullMQ, and heartbeats lag: later scrapes settle at zero.
     await expect
-      .poll(async () => {
-        const fresh = await (await fetch(`${spool.url}/metrics`)).text();
-        return ['waiting', 'active', 'delayed']
-          .map((state) => sample(fresh, 'spool_queue_jobs', { model: MODEL, state }))
-          .concat(sample(fresh, 'spool_worker_slots_busy', { worker: workerId, model: MODEL }));
-      }, { timeout: 10_000, interval: 200 })
+      .poll(
+        async () => {
+          const fresh = await (await fetch(`${spool.url}/metrics`)).text();
+          return ['waiting', 'active', 'delayed']
+            .map((state) => sample(fresh, 'spool_queue_jobs', { model: MODEL, state }))
+            .concat(sample(fresh, 'spool_worker_slots_busy', { worker: workerId, model: MODEL }));
+        },
+        { timeout: 10_000, interval: 200 },
+      )
       .toEqual([0, 0, 0, 0]);
   });
 

@@ -26,7 +26,12 @@ describe('several models, each on its own workers', () => {
         models: [
           { id: 'tiny', aliases: ['stories', 'small'], engine: 'llamacpp', source: 'stories260K.gguf', options: { slots: 2, contextSize: 256 } },
           { id: 'big', aliases: ['large'], engine: 'vllm', source: 'org/big-model', options: { maxNumSeqs: 4 } },
-          { id: 'remote', engine: 'openai', source: 'stories260K', options: { url: `${upstream.url}/v1`, apiKey: 'upstream-key', slots: 2, contextLength: 512 } },
+          {
+            id: 'remote',
+            engine: 'openai',
+            source: 'stories260K',
+            options: { url: `${upstream.url}/v1`, apiKey: 'upstream-key', slots: 2, contextLength: 512 },
+          },
           { id: 'ghost', engine: 'llamacpp', source: 'stories260K.gguf' },
         ],
       }),
@@ -74,7 +79,7 @@ describe('several models, each on its own workers', () => {
     expect(start.args![start.args!.indexOf('--tensor-parallel-size') + 1]).toBe('2');
   });
 
-  it('announces the GPU memory of a worker\'s own GPUs', async () => {
+  it("announces the GPU memory of a worker's own GPUs", async () => {
     const announced = spool.api.deps.registry.workers().find((worker) => worker.model === 'big')!;
     expect(announced.gpus).toEqual(['2', '3']);
     expect(announced.memoryKind).toBe('vram');
@@ -105,10 +110,14 @@ describe('several models, each on its own workers', () => {
   it('drops a model whose only worker died within the heartbeat timeout, then answers 503', async () => {
     big.kill('SIGKILL');
     const killedAt = Date.now();
-    await waitFor(async () => {
-      await spool.api.deps.registry.refresh();
-      return !spool.api.deps.registry.hasLiveWorker('big');
-    }, 10_000, 'the dead worker to drop out');
+    await waitFor(
+      async () => {
+        await spool.api.deps.registry.refresh();
+        return !spool.api.deps.registry.hasLiveWorker('big');
+      },
+      10_000,
+      'the dead worker to drop out',
+    );
     expect(Date.now() - killedAt).toBeLessThan(Number(spool.env.HEARTBEAT_TIMEOUT_MS) + 1500);
     const error = await spool.client.chat.completions.create({ model: 'large', messages: [{ role: 'user', content: 'hi' }] }).catch((caught) => caught);
     expect(error.status).toBe(503);

@@ -37,13 +37,23 @@ describe('/openapi.json', () => {
     const served = servedRoutes(app);
     // A sub-app (the BullMQ board) serves its own paths under its mount; it is described by its entry page.
     const mounts = served.filter((route) => route.method === 'mount').map((route) => route.path);
-    expect(mounts.sort()).toEqual(describedMounts().map((mount) => mount.path).sort());
+    expect(mounts.sort()).toEqual(
+      describedMounts()
+        .map((mount) => mount.path)
+        .sort(),
+    );
     expect(mounts).toContain('/admin/queues');
     const key = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
     const servedKeys = new Set(served.map((route) => key(route.method === 'mount' ? 'get' : route.method, route.path)));
     const described = new Set(Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).map((method) => key(method, path))));
-    expect([...servedKeys].filter((route) => !described.has(route)), 'served but not in /openapi.json').toEqual([]);
-    expect([...described].filter((route) => !servedKeys.has(route)), 'in /openapi.json but not served').toEqual([]);
+    expect(
+      [...servedKeys].filter((route) => !described.has(route)),
+      'served but not in /openapi.json',
+    ).toEqual([]);
+    expect(
+      [...described].filter((route) => !servedKeys.has(route)),
+      'in /openapi.json but not served',
+    ).toEqual([]);
     expect(servedKeys.has('POST /v1/chat/completions')).toBe(true);
     expect(servedKeys.has('GET /v1/models/{id}')).toBe(true);
   });

@@ -97,7 +97,9 @@ describe('Redis data loss', () => {
     cleanups.push(() => worker.close());
     const batch = await waitForBatch(second.client, created.id, undefined, 60_000);
     expect(batch.status).toBe('completed');
-    expect((await fileLines(second.client, batch.output_file_id)).map((line) => line.custom_id).sort()).toEqual(lines.map((line: any) => line.custom_id).sort());
+    expect((await fileLines(second.client, batch.output_file_id)).map((line) => line.custom_id).sort()).toEqual(
+      lines.map((line: any) => line.custom_id).sort(),
+    );
 
     // No orphaned bytes: every file on disk has its record, and no batch folder is left.
     const onDisk = readdirSync(join(directory, 'files')).filter((name) => !name.endsWith('.json'));
@@ -106,48 +108,64 @@ describe('Redis data loss', () => {
   }, 120_000);
 
   for (const appendonly of [true, false]) {
-    it(appendonly ? 'keeps accepted queued jobs across a SIGKILL of Redis with AOF on, and they complete' : 'loses accepted queued jobs across a SIGKILL of Redis without persistence (why npm start turns AOF on)', async () => {
-      const redis = await privateRedis(appendonly);
-      const directory = dataDir();
-      cleanups.push(async () => rmSync(directory, { recursive: true, force: true }));
-      // One slot and no priority lane: one job runs, the others wait in the queue.
-      const config = loadConfig(testEnv({ REDIS_URL: redis.url, SPOOL_DATA_DIR: directory, MODEL_SLOTS: '1', MODEL_PRIORITY_SLOTS: '0', SHUTDOWN_GRACE_MS: '0' }), '/nonexistent/.env');
-      const first = await startLoggedApi(config);
-      const firstWorker = await startInProcessWorker(config);
-      await waitForWorker(first.api);
-      const ids: string[] = [];
-      for (let index = 0; index < 6; index += 1) {
-        const job = (await first.client.completions.create({ model: MODEL, prompt: `Story ${index}:`, max_tokens: 200, background: true } as never)) as unknown as AsyncJobObject;
-        ids.push(job.id);
-      }
-      // The worker hands its running job back to the queue; the API goes too. Then Redis is killed.
-      await firstWorker.close();
-      await first.api.close();
-      await redis.stop('SIGKILL');
-      await redis.start();
+    it(
+      appendonly
+        ? 'keeps accepted queued jobs across a SIGKILL of Redis with AOF on, and they complete'
+        : 'loses accepted queued jobs across a SIGKILL of Redis without persistence (why npm start turns AOF on)',
+      async () => {
+        const redis = await privateRedis(appendonly);
+        const directory = dataDir();
+        cleanups.push(async () => rmSync(directory, { recursive: true, force: true }));
+        // One slot and no priority lane: one job runs, the others wait in the queue.
+        const config = loadConfig(
+          testEnv({ REDIS_URL: redis.url, SPOOL_DATA_DIR: directory, MODEL_SLOTS: '1', MODEL_PRIORITY_SLOTS: '0', SHUTDOWN_GRACE_MS: '0' }),
+          '/nonexistent/.env',
+        );
+        const first = await startLoggedApi(config);
+        const firstWorker = await startInProcessWorker(config);
+        await waitForWorker(first.api);
+        const ids: string[] = [];
+        for (let index = 0; index < 6; index += 1) {
+          const job = (await first.client.completions.create({
+            model: MODEL,
+            prompt: `Story ${index}:`,
+            max_tokens: 200,
+            background: true,
+          } as never)) as unknown as AsyncJobObject;
+          ids.push(job.id);
+        }
+        // The worker hands its running job back to the queue; the API goes too. Then Redis is killed.
+        await firstWorker.close();
+        await first.api.close();
+        await redis.stop('SIGKILL');
+        await redis.start();
 
-      const second = await startLoggedApi(config);
-      cleanups.push(() => second.api.close());
-      const worker = await startInProcessWorker(config);
-      cleanups.push(() => worker.close());
-      const statuses = await Promise.all(
-        ids.map(async (id) => {
-          const deadline = Date.now() + 120_000;
-          for (;;) {
-            const job = (await second.client.get(`/jobs/${id}`).catch((error: { status?: number }) => ({ status: error.status === 404 ? 'lost' : 'error' }))) as { status: string };
-            if (!['queued', 'in_progress'].includes(job.status) || Date.now() > deadline) return job.status;
-            await sleep(100);
-          }
-        }),
-      );
-      if (appendonly) {
-        expect(statuses).toEqual(ids.map(() => 'completed'));
-        const probe = new Redis(redis.url);
-        expect(Number((await probe.get(redisNames(config.REDIS_PREFIX).queuedTokens(MODEL))) ?? 0)).toBe(0);
-        probe.disconnect();
-      } else {
-        expect(statuses).toEqual(ids.map(() => 'lost'));
-      }
-    }, 240_000);
+        const second = await startLoggedApi(config);
+        cleanups.push(() => second.api.close());
+        const worker = await startInProcessWorker(config);
+        cleanups.push(() => worker.close());
+        const statuses = await Promise.all(
+          ids.map(async (id) => {
+            const deadline = Date.now() + 120_000;
+            for (;;) {
+              const job = (await second.client
+                .get(`/jobs/${id}`)
+                .catch((error: { status?: number }) => ({ status: error.status === 404 ? 'lost' : 'error' }))) as { status: string };
+              if (!['queued', 'in_progress'].includes(job.status) || Date.now() > deadline) return job.status;
+              await sleep(100);
+            }
+          }),
+        );
+        if (appendonly) {
+          expect(statuses).toEqual(ids.map(() => 'completed'));
+          const probe = new Redis(redis.url);
+          expect(Number((await probe.get(redisNames(config.REDIS_PREFIX).queuedTokens(MODEL))) ?? 0)).toBe(0);
+          probe.disconnect();
+        } else {
+          expect(statuses).toEqual(ids.map(() => 'lost'));
+        }
+      },
+      240_000,
+    );
   }
 });

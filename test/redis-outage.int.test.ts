@@ -13,11 +13,24 @@ function capturingLogger(name: string, lines: string[]): Logger {
   return createLogger({ name, level: 'debug', destination: { write: (line: string) => void lines.push(line) } });
 }
 
-const ask = (content: string, extra: Record<string, unknown> = {}) => ({ model: MODEL, messages: [{ role: 'user', content }], max_tokens: 16, temperature: 0, ...extra });
+const ask = (content: string, extra: Record<string, unknown> = {}) => ({
+  model: MODEL,
+  messages: [{ role: 'user', content }],
+  max_tokens: 16,
+  temperature: 0,
+  ...extra,
+});
 
 /** A streamed request read to its end: the text, and whether it ended with [DONE] or an error event. */
-async function readStream(spool: Spool, body: object): Promise<{ status: number; id?: string; text: string; done: boolean; error?: { type: string; code: string } }> {
-  const response = await fetch(`${spool.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, stream: true }) });
+async function readStream(
+  spool: Spool,
+  body: object,
+): Promise<{ status: number; id?: string; text: string; done: boolean; error?: { type: string; code: string } }> {
+  const response = await fetch(`${spool.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...body, stream: true }),
+  });
   let text = '';
   let id: string | undefined;
   let done = false;
@@ -37,9 +50,19 @@ async function readStream(spool: Spool, body: object): Promise<{ status: number;
 
 async function post(spool: Spool, body: object): Promise<{ status: number; retryAfter: string | null; cache: string | null; body: any; ms: number }> {
   const startedAt = Date.now();
-  const response = await fetch(`${spool.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${spool.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const text = await response.text();
-  return { status: response.status, retryAfter: response.headers.get('retry-after'), cache: response.headers.get('x-cache'), body: JSON.parse(text), ms: Date.now() - startedAt };
+  return {
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    cache: response.headers.get('x-cache'),
+    body: JSON.parse(text),
+    ms: Date.now() - startedAt,
+  };
 }
 
 /** Retries `attempt` until it returns true; the time that took, in ms. */
@@ -113,7 +136,9 @@ describe('Redis outage: fail fast, serve what is cached, recover without a resta
     await redis.start();
     const recoveryMs = await timeUntil(async () => (await post(spool, ask('A prompt after the outage'))).status === 200, 30_000);
     const readyMs = await timeUntil(async () => (await fetch(`${spool.url}/ready`)).status === 200, 30_000);
-    console.info(`redis outage: 503 after ${refused.ms} ms; a generation answered 200 ${recoveryMs} ms after Redis was back (/ready 200 ${readyMs} ms after that)`);
+    console.info(
+      `redis outage: 503 after ${refused.ms} ms; a generation answered 200 ${recoveryMs} ms after Redis was back (/ready 200 ${readyMs} ms after that)`,
+    );
 
     // Every log line stays JSON through the outage, nothing went to stderr as plain text, and the outage is told once.
     for (const line of [...apiLines, ...workerLines]) expect(() => JSON.parse(line)).not.toThrow();
@@ -127,7 +152,10 @@ describe('Redis outage: fail fast, serve what is cached, recover without a resta
   it('ends in-flight requests with a clean 503 when Redis goes away under them, then serves again', async () => {
     // Two different prompts: identical ones would share one generation (the cache's single flight).
     const waiting = post(spool, ask('The little bird', { max_tokens: 1500 }));
-    const stream = await spool.client.chat.completions.create({ ...ask('Once upon a time', { max_tokens: 1500 }), messages: [{ role: 'user', content: 'Once upon a time' }], stream: true }, { timeout: 60_000 });
+    const stream = await spool.client.chat.completions.create(
+      { ...ask('Once upon a time', { max_tokens: 1500 }), messages: [{ role: 'user', content: 'Once upon a time' }], stream: true },
+      { timeout: 60_000 },
+    );
     let received = '';
     let stoppedAt = 0;
     const reading = (async () => {
@@ -183,7 +211,10 @@ describe('lost events after a Redis restart with appendonly: every waiting reque
     await fault();
 
     const connection = new Redis(redis.url);
-    const queue = new Queue<GenerationJob, GenerationResult>(redisNames(spool.config.REDIS_PREFIX).queue(MODEL), { connection, prefix: spool.config.REDIS_PREFIX });
+    const queue = new Queue<GenerationJob, GenerationResult>(redisNames(spool.config.REDIS_PREFIX).queue(MODEL), {
+      connection,
+      prefix: spool.config.REDIS_PREFIX,
+    });
     const storedText = async (jobId: string) => (await queue.getJob(jobId))?.returnvalue.choices[0]!.text;
     const outcomes = await Promise.all(inFlight);
     for (const outcome of outcomes) {
@@ -213,7 +244,7 @@ describe('lost events after a Redis restart with appendonly: every waiting reque
     // good (pub/sub keeps nothing), while the jobs themselves complete and store their results.
     const { answered } = await everyRequestEnds(async () => {
       const admin = new Redis(redis.url);
-      for (const until = Date.now() + 1500; Date.now() < until; ) {
+      for (const until = Date.now() + 1500; Date.now() < until;) {
         await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

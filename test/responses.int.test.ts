@@ -24,8 +24,7 @@ async function collect(stream: AsyncIterable<ResponseStreamEvent>, stopAfter?: n
   return events;
 }
 
-const deltasOf = (events: ResponseStreamEvent[]) =>
-  events.flatMap((event) => (event.type === 'response.output_text.delta' ? [event.delta] : [])).join('');
+const deltasOf = (events: ResponseStreamEvent[]) => events.flatMap((event) => (event.type === 'response.output_text.delta' ? [event.delta] : [])).join('');
 
 async function waitUntilEnded(client: OpenAI, id: string, timeoutMs = 60_000): Promise<OpenAIResponse> {
   const deadline = Date.now() + timeoutMs;
@@ -76,7 +75,13 @@ describe('the Responses API', () => {
   });
 
   it('marks a response cut short by max_output_tokens incomplete with the reason', async () => {
-    const response = await spool.client.responses.create({ model: MODEL, input: [{ role: 'user', content: [{ type: 'input_text', text: 'Tell me a long story' }] }], instructions: 'You tell stories.', max_output_tokens: 16, temperature: 1 });
+    const response = await spool.client.responses.create({
+      model: MODEL,
+      input: [{ role: 'user', content: [{ type: 'input_text', text: 'Tell me a long story' }] }],
+      instructions: 'You tell stories.',
+      max_output_tokens: 16,
+      temperature: 1,
+    });
     expect(response.status).toBe('incomplete');
     expect(response.incomplete_details).toEqual({ reason: 'max_output_tokens' });
     expect(response.usage!.output_tokens).toBe(16);
@@ -107,7 +112,10 @@ describe('the Responses API', () => {
     const metrics = spool.api.deps.metrics;
     const before = metrics.snapshot();
     const controller = new AbortController();
-    const stream = await spool.client.responses.create({ model: MODEL, input: 'Tell me a long story', max_output_tokens: 900, stream: true }, { signal: controller.signal });
+    const stream = await spool.client.responses.create(
+      { model: MODEL, input: 'Tell me a long story', max_output_tokens: 900, stream: true },
+      { signal: controller.signal },
+    );
     let deltas = 0;
     let id = '';
     try {
@@ -204,8 +212,20 @@ describe('the Responses API', () => {
   });
 
   it('continues a conversation with previous_response_id, and lists the earlier turn among the input items', async () => {
-    const first = await spool.client.responses.create({ model: MODEL, input: 'Lily had a red ball.', instructions: 'Be brief.', max_output_tokens: 10, temperature: 0 });
-    const second = await spool.client.responses.create({ model: MODEL, input: 'What did Lily have?', previous_response_id: first.id, max_output_tokens: 10, temperature: 0 });
+    const first = await spool.client.responses.create({
+      model: MODEL,
+      input: 'Lily had a red ball.',
+      instructions: 'Be brief.',
+      max_output_tokens: 10,
+      temperature: 0,
+    });
+    const second = await spool.client.responses.create({
+      model: MODEL,
+      input: 'What did Lily have?',
+      previous_response_id: first.id,
+      max_output_tokens: 10,
+      temperature: 0,
+    });
     expect(second.previous_response_id).toBe(first.id);
     // The earlier turn is in the prompt: more input tokens than the question alone.
     const alone = await spool.client.responses.create({ model: MODEL, input: 'What did Lily have?', max_output_tokens: 10, temperature: 0 });
@@ -246,7 +266,11 @@ describe('the Responses API', () => {
     expect(ajv.validate(weatherParameters, JSON.parse(call.arguments))).toBe(true);
     const argumentDeltas = events.flatMap((event) => (event.type === 'response.function_call_arguments.delta' ? [event.delta] : []));
     expect(argumentDeltas.join('')).toBe(call.arguments);
-    expect(events.find((event) => event.type === 'response.function_call_arguments.done')).toMatchObject({ arguments: call.arguments, name: 'get_weather', item_id: call.id });
+    expect(events.find((event) => event.type === 'response.function_call_arguments.done')).toMatchObject({
+      arguments: call.arguments,
+      name: 'get_weather',
+      item_id: call.id,
+    });
 
     const answer = await spool.client.responses.create({
       model: MODEL,
@@ -279,7 +303,12 @@ describe('the Responses API', () => {
   });
 
   it('constrains text.format json_schema output to JSON that validates against the schema', async () => {
-    const schema = { type: 'object', properties: { name: { type: 'string', maxLength: 10 }, age: { type: 'integer', minimum: 1, maximum: 9 } }, required: ['name', 'age'], additionalProperties: false };
+    const schema = {
+      type: 'object',
+      properties: { name: { type: 'string', maxLength: 10 }, age: { type: 'integer', minimum: 1, maximum: 9 } },
+      required: ['name', 'age'],
+      additionalProperties: false,
+    };
     const response = await spool.client.responses.create({
       model: MODEL,
       input: 'A child',
@@ -299,14 +328,22 @@ describe('the Responses API', () => {
   });
 
   it('runs batch lines whose url is /v1/responses: each output body is a response object, a forced call included', async () => {
-    const line = (customId: string, body: object) => ({ custom_id: customId, method: 'POST', url: '/v1/responses', body: { model: MODEL, max_output_tokens: 60, ...body } });
+    const line = (customId: string, body: object) => ({
+      custom_id: customId,
+      method: 'POST',
+      url: '/v1/responses',
+      body: { model: MODEL, max_output_tokens: 60, ...body },
+    });
     const lines = [
       line('text', { input: 'Once upon a time', instructions: 'Tell stories.' }),
       line('call', { input: 'Weather in Paris?', tools: [weatherTool], tool_choice: 'required' }),
       line('image', { input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'https://example.com/a.png' }] }] }),
     ];
     const file = await uploadBatchFile(spool.client, jsonl(lines.slice(0, 2)));
-    const batch = await waitForBatch(spool.client, (await spool.client.batches.create({ input_file_id: file.id, endpoint: '/v1/responses', completion_window: '24h' })).id);
+    const batch = await waitForBatch(
+      spool.client,
+      (await spool.client.batches.create({ input_file_id: file.id, endpoint: '/v1/responses', completion_window: '24h' })).id,
+    );
     expect(batch).toMatchObject({ status: 'completed', request_counts: { total: 2, completed: 2, failed: 0 } });
     const output = new Map((await fileLines(spool.client, batch.output_file_id)).map((entry) => [entry.custom_id, entry.response!.body as OpenAIResponse]));
     expect(output.get('text')).toMatchObject({ object: 'response', output: [{ type: 'message', role: 'assistant' }], instructions: 'Tell stories.' });
@@ -315,23 +352,50 @@ describe('the Responses API', () => {
     expect(ajv.validate(weatherParameters, JSON.parse((call as { arguments: string }).arguments))).toBe(true);
 
     const refused = await uploadBatchFile(spool.client, jsonl(lines.slice(2)));
-    const failed = await waitForBatch(spool.client, (await spool.client.batches.create({ input_file_id: refused.id, endpoint: '/v1/responses', completion_window: '24h' })).id);
+    const failed = await waitForBatch(
+      spool.client,
+      (await spool.client.batches.create({ input_file_id: refused.id, endpoint: '/v1/responses', completion_window: '24h' })).id,
+    );
     expect(failed.status).toBe('failed');
     expect(failed.errors?.data?.[0]).toMatchObject({ line: 1, param: 'body.input[0].content[0].type', message: expect.stringContaining('input_image') });
   });
 
   it('refuses built-in tools, image, file and audio input, and unknown item kinds with a 400 naming them', async () => {
     const refused = (body: object) => spool.client.responses.create({ model: MODEL, max_output_tokens: 4, ...body } as never);
-    await expect(refused({ input: 'x', tools: [{ type: 'web_search' }] })).rejects.toMatchObject({ status: 400, param: 'tools[0].type', message: expect.stringContaining("'web_search'") });
-    await expect(refused({ input: 'x', tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }] })).rejects.toMatchObject({ status: 400, message: expect.stringContaining("'file_search'") });
-    await expect(refused({ input: 'x', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }] })).rejects.toMatchObject({ message: expect.stringContaining("'code_interpreter'") });
-    const image = { role: 'user', content: [{ type: 'input_text', text: 'What is this?' }, { type: 'input_image', image_url: 'https://example.com/a.png' }] };
-    await expect(refused({ input: [image] })).rejects.toMatchObject({ status: 400, param: 'input[0].content[1].type', message: expect.stringContaining('images (input_image)') });
+    await expect(refused({ input: 'x', tools: [{ type: 'web_search' }] })).rejects.toMatchObject({
+      status: 400,
+      param: 'tools[0].type',
+      message: expect.stringContaining("'web_search'"),
+    });
+    await expect(refused({ input: 'x', tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }] })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining("'file_search'"),
+    });
+    await expect(refused({ input: 'x', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }] })).rejects.toMatchObject({
+      message: expect.stringContaining("'code_interpreter'"),
+    });
+    const image = {
+      role: 'user',
+      content: [
+        { type: 'input_text', text: 'What is this?' },
+        { type: 'input_image', image_url: 'https://example.com/a.png' },
+      ],
+    };
+    await expect(refused({ input: [image] })).rejects.toMatchObject({
+      status: 400,
+      param: 'input[0].content[1].type',
+      message: expect.stringContaining('images (input_image)'),
+    });
     const audio = { role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] };
     await expect(refused({ input: [audio] })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('audio') });
     await expect(refused({ input: [{ type: 'item_reference', id: 'msg_1' }] })).rejects.toMatchObject({ status: 400, param: 'input[0].type' });
     await expect(refused({ input: 'x', background: true, store: false })).rejects.toMatchObject({ status: 400, param: 'store' });
-    await expect(refused({ input: 'x', tools: [{ type: 'function', name: 'f', parameters: { type: 'object', properties: { a: { type: 'string', pattern: '^(?=a)' } } } }] })).rejects.toMatchObject({
+    await expect(
+      refused({
+        input: 'x',
+        tools: [{ type: 'function', name: 'f', parameters: { type: 'object', properties: { a: { type: 'string', pattern: '^(?=a)' } } } }],
+      }),
+    ).rejects.toMatchObject({
       status: 400,
       param: expect.stringMatching(/^tools\[0\]\.parameters/),
     });

@@ -19,14 +19,18 @@ function documentedNeeds(file: string): { path: string; says: string }[] {
       column = -1;
       continue;
     }
-    const cells = line.split('|').slice(1, -1).map((cell) => cell.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim());
     if (column < 0) {
       column = cells.findIndex((cell) => cell === 'scope' || cell === 'needs');
       continue;
     }
     if (cells[0]!.startsWith('---')) continue;
     const says = cells[column]!.replaceAll('`', '').split(/[\s(]/)[0]!;
-    for (const [, path] of cells[0]!.matchAll(/`(?:[A-Z]+ )?(\/[^`\s]*)`/g)) rows.push({ path: path!.replace(/\*$/, ''), says: NONE.has(says) ? 'none' : says === 'a' ? 'a valid token' : says });
+    for (const [, path] of cells[0]!.matchAll(/`(?:[A-Z]+ )?(\/[^`\s]*)`/g))
+      rows.push({ path: path!.replace(/\*$/, ''), says: NONE.has(says) ? 'none' : says === 'a' ? 'a valid token' : says });
   }
   return rows;
 }

@@ -7,7 +7,17 @@ const GOOD = sign(validClaims({ scope: 'generate batch functions admin' }));
 
 const paths = fc.oneof(
   { arbitrary: fc.constantFrom('/v1/chat/completions', '/v1/completions'), weight: 4 },
-  fc.constantFrom('/v1/chat/completions', '/v1/chat/completions/stream', '/v1/completions', '/v1/models', `/v1/models/${MODEL}`, '/v1/batches', '/metrics', '/health', '/v1'),
+  fc.constantFrom(
+    '/v1/chat/completions',
+    '/v1/chat/completions/stream',
+    '/v1/completions',
+    '/v1/models',
+    `/v1/models/${MODEL}`,
+    '/v1/batches',
+    '/metrics',
+    '/health',
+    '/v1',
+  ),
   fc.array(fc.stringMatching(/^[A-Za-z0-9._~%-]{0,12}$/), { maxLength: 4 }).map((segments) => `/v1/${segments.join('/')}`),
 );
 
@@ -33,7 +43,16 @@ const chatLike = fc.record(
   {
     model: fc.oneof(fc.constant(MODEL), anyValue),
     messages: fc.oneof(
-      fc.array(fc.record({ role: fc.oneof(fc.constantFrom('user', 'system', 'assistant', 'tool'), anyValue), content: fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), anyValue) }, { requiredKeys: [] }), { maxLength: 4 }),
+      fc.array(
+        fc.record(
+          {
+            role: fc.oneof(fc.constantFrom('user', 'system', 'assistant', 'tool'), anyValue),
+            content: fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), anyValue),
+          },
+          { requiredKeys: [] },
+        ),
+        { maxLength: 4 },
+      ),
       anyValue,
     ),
     prompt: anyValue,
@@ -60,7 +79,17 @@ const body = fc.oneof(
 
 const headerValue = fc.stringMatching(/^[\x21-\x7e][\x20-\x7e]{0,60}$/);
 const extraHeaders = fc.dictionary(
-  fc.constantFrom('x-forwarded-for', 'origin', 'accept', 'accept-encoding', 'x-request-id', 'cookie', 'access-control-request-method', 'content-encoding', 'x-custom'),
+  fc.constantFrom(
+    'x-forwarded-for',
+    'origin',
+    'accept',
+    'accept-encoding',
+    'x-request-id',
+    'cookie',
+    'access-control-request-method',
+    'content-encoding',
+    'x-custom',
+  ),
   headerValue,
   { maxKeys: 4 },
 );
@@ -71,9 +100,16 @@ describe('fuzzed requests', () => {
 
   beforeAll(async () => {
     spool = await startSpool({
-      AUTH_DISABLED: 'false', JWT_SECRET_KEY: SECRET, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE,
-      RATE_LIMIT_AUTH_FAILURES: '0', RATE_LIMIT_IP_RPM: '0', RATE_LIMIT_RPM: '0', RATE_LIMIT_TPM: '0',
-      CORS_ORIGINS: 'https://app.example.com', MODEL_CONTEXT_SIZE: '256',
+      AUTH_DISABLED: 'false',
+      JWT_SECRET_KEY: SECRET,
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: AUDIENCE,
+      RATE_LIMIT_AUTH_FAILURES: '0',
+      RATE_LIMIT_IP_RPM: '0',
+      RATE_LIMIT_RPM: '0',
+      RATE_LIMIT_TPM: '0',
+      CORS_ORIGINS: 'https://app.example.com',
+      MODEL_CONTEXT_SIZE: '256',
     });
     worker = await startInProcessWorker(spool.config);
     await spool.waitForWorkers(1);
@@ -90,14 +126,25 @@ describe('fuzzed requests', () => {
         fc.constantFrom('GET', 'POST', 'POST', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'),
         paths,
         authorization,
-        fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/vnd.api+json', undefined),
+        fc.constantFrom(
+          'application/json',
+          'application/json; charset=utf-8',
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'application/vnd.api+json',
+          undefined,
+        ),
         body,
         extraHeaders,
         async (method, path, auth, contentType, payload, headers) => {
           const withBody = method !== 'GET' && payload !== undefined;
           const response = await fetch(`${spool.url}${path}`, {
             method,
-            headers: { ...headers, ...(auth === undefined ? {} : { authorization: auth }), ...(contentType && withBody ? { 'content-type': contentType } : {}) },
+            headers: {
+              ...headers,
+              ...(auth === undefined ? {} : { authorization: auth }),
+              ...(contentType && withBody ? { 'content-type': contentType } : {}),
+            },
             body: withBody ? payload : undefined,
             signal: AbortSignal.timeout(20_000),
           });

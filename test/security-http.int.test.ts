@@ -34,7 +34,11 @@ describe('CORS', () => {
   });
 
   it('answers a preflight from any other origin with no CORS headers, so the browser refuses it', async () => {
-    for (const [target, origin] of [[spool, 'https://evil.example'], [spool, `${ALLOWED}.evil.example`], [closed, ALLOWED]] as const) {
+    for (const [target, origin] of [
+      [spool, 'https://evil.example'],
+      [spool, `${ALLOWED}.evil.example`],
+      [closed, ALLOWED],
+    ] as const) {
       const response = await preflight(target, origin);
       expect(response.status).toBe(204);
       expect(response.headers.get('access-control-allow-origin')).toBeNull();

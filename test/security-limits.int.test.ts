@@ -40,7 +40,7 @@ describe('requests per minute across two API replicas sharing one Redis', () => 
     expect((await get(replicas[0]!, sign(validClaims({ sub: `other-${randomUUID()}` })))).status).toBe(200);
   });
 
-  it('lets a token\'s rpm claim override the default', async () => {
+  it("lets a token's rpm claim override the default", async () => {
     const token = sign(validClaims({ sub: `claim-${randomUUID()}`, rpm: 3 }));
     const statuses = [];
     for (let index = 0; index < 4; index += 1) statuses.push((await get(replicas[index % 2]!, token)).status);
@@ -172,7 +172,13 @@ describe('tokens per minute, reserved at admission and reconciled to real usage'
     expect(data.usage!.total_tokens).not.toBe(47);
     expect(await settled(token, TPM - data.usage!.total_tokens)).toBe(TPM - data.usage!.total_tokens);
 
-    const stream = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: prompt }], max_tokens: 20, stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: prompt }],
+      max_tokens: 20,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let usage = 0;
     for await (const chunk of stream) usage += chunk.usage?.total_tokens ?? 0;
     expect(usage).toBeGreaterThan(0);
@@ -197,7 +203,7 @@ describe('tokens per minute, reserved at admission and reconciled to real usage'
     expect(await remaining(token)).toBe(300);
   });
 
-  it('refuses a request once earlier ones have used the minute\'s tokens', async () => {
+  it("refuses a request once earlier ones have used the minute's tokens", async () => {
     const token = sign(validClaims({ sub: `tpm-${randomUUID()}`, tpm: 120 }));
     const client = new OpenAI({ baseURL: `${spool.url}/v1`, apiKey: token, maxRetries: 0 });
     const request = { model: MODEL, messages: [{ role: 'user' as const, content: 'Once upon a time' }], max_tokens: 60, temperature: 0, stop: ['zzzz'] };

@@ -1,6 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { AUDIENCE, ec, ISSUER, otherRsa, pem, retaggedToken, rsa, SECRET, serveJwks, sign, tamperedToken, unsignedToken, validClaims } from './helpers/jwt-fixtures.js';
+import {
+  AUDIENCE,
+  ec,
+  ISSUER,
+  otherRsa,
+  pem,
+  retaggedToken,
+  rsa,
+  SECRET,
+  serveJwks,
+  sign,
+  tamperedToken,
+  unsignedToken,
+  validClaims,
+} from './helpers/jwt-fixtures.js';
 import { MODEL, startInProcessWorker, startSpool, type InProcessWorker, type Spool } from './helpers/spool-harness.js';
 
 type Api = 'hs' | 'rs' | 'jwks';
@@ -31,7 +45,13 @@ const cases: Case[] = [
   { name: 'an empty Bearer', token: null, headers: { authorization: 'Bearer ' }, status: 401, code: 'invalid_api_key' },
   { name: 'a bearer that is not a JWT', token: 'sk-not-a-jwt', status: 401, code: 'invalid_token' },
   { name: 'three garbage segments', token: 'aaaa.bbbb.cccc', status: 401, code: 'invalid_token' },
-  { name: 'a token with a space inside', token: null, headers: { authorization: `Bearer ${GOOD.slice(0, 20)} ${GOOD.slice(20)}` }, status: 401, code: 'invalid_api_key' },
+  {
+    name: 'a token with a space inside',
+    token: null,
+    headers: { authorization: `Bearer ${GOOD.slice(0, 20)} ${GOOD.slice(20)}` },
+    status: 401,
+    code: 'invalid_api_key',
+  },
   { name: 'alg none', token: unsignedToken(validClaims({ scope: 'generate admin' })), status: 401, code: 'invalid_token' },
   { name: 'alg none with a signature left on', token: retaggedToken(GOOD, 'none'), status: 401, code: 'invalid_token' },
   { name: 'alg NONE in capitals', token: retaggedToken(GOOD, 'NONE'), status: 401, code: 'invalid_token' },
@@ -43,46 +63,165 @@ const cases: Case[] = [
   { name: 'a wrong audience', token: sign(validClaims({ aud: 'someone-else' })), status: 401, code: 'invalid_token' },
   { name: 'no exp', token: sign({ sub: 'alice', scope: 'generate', iss: ISSUER, aud: AUDIENCE }), status: 401, code: 'invalid_token' },
   { name: 'no sub', token: sign({ scope: 'generate', iss: ISSUER, aud: AUDIENCE, exp: now() + 60 }), status: 401, code: 'invalid_token' },
-  { name: 'a tampered payload (scope raised to admin)', token: tamperedToken(GOOD, validClaims({ scope: 'generate admin' })), status: 401, code: 'invalid_token' },
+  {
+    name: 'a tampered payload (scope raised to admin)',
+    token: tamperedToken(GOOD, validClaims({ scope: 'generate admin' })),
+    status: 401,
+    code: 'invalid_token',
+  },
   { name: 'a tampered header (HS256 relabelled HS512)', token: retaggedToken(GOOD, 'HS512'), status: 401, code: 'invalid_token' },
   { name: 'an RS256 token where only a secret is configured', token: sign(validClaims(), rsa.privateKey, 'RS256'), status: 401, code: 'invalid_token' },
   { name: 'a models claim that is not a list', token: sign(validClaims({ models: 'stories260K' as unknown as string[] })), status: 401, code: 'invalid_token' },
   { name: 'a token in the query string only', token: null, path: `/v1/models?api_key=${GOOD}`, method: 'GET', status: 401, code: 'missing_api_key' },
-  { name: 'HS/RS confusion: HS256 signed with the public key PEM', api: 'rs', token: sign(validClaims(), pem(rsa.publicKey), 'HS256'), method: 'GET', path: '/v1/models', status: 401, code: 'invalid_token' },
-  { name: 'an RS256 token from another key pair', api: 'rs', token: sign(validClaims(), otherRsa.privateKey, 'RS256'), method: 'GET', path: '/v1/models', status: 401, code: 'invalid_token' },
-  { name: 'an RS256 token relabelled PS256', api: 'rs', token: retaggedToken(sign(validClaims(), rsa.privateKey, 'RS256'), 'PS256'), method: 'GET', path: '/v1/models', status: 401, code: 'invalid_token' },
-  { name: 'a JWKS kid the key set does not have', api: 'jwks', token: sign(validClaims(), otherRsa.privateKey, 'RS256', 'unknown-kid'), method: 'GET', path: '/v1/models', status: 401, code: 'invalid_token' },
-  { name: 'a known JWKS kid but another key signed it', api: 'jwks', token: sign(validClaims(), otherRsa.privateKey, 'RS256', 'rsa-1'), method: 'GET', path: '/v1/models', status: 401, code: 'invalid_token' },
-  { name: 'HS256 signed with the JWKS public key', api: 'jwks', token: sign(validClaims(), pem(rsa.publicKey), 'HS256', 'rsa-1'), method: 'GET', path: '/v1/models', status: 401, code: 'invalid_token' },
+  {
+    name: 'HS/RS confusion: HS256 signed with the public key PEM',
+    api: 'rs',
+    token: sign(validClaims(), pem(rsa.publicKey), 'HS256'),
+    method: 'GET',
+    path: '/v1/models',
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'an RS256 token from another key pair',
+    api: 'rs',
+    token: sign(validClaims(), otherRsa.privateKey, 'RS256'),
+    method: 'GET',
+    path: '/v1/models',
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'an RS256 token relabelled PS256',
+    api: 'rs',
+    token: retaggedToken(sign(validClaims(), rsa.privateKey, 'RS256'), 'PS256'),
+    method: 'GET',
+    path: '/v1/models',
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'a JWKS kid the key set does not have',
+    api: 'jwks',
+    token: sign(validClaims(), otherRsa.privateKey, 'RS256', 'unknown-kid'),
+    method: 'GET',
+    path: '/v1/models',
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'a known JWKS kid but another key signed it',
+    api: 'jwks',
+    token: sign(validClaims(), otherRsa.privateKey, 'RS256', 'rsa-1'),
+    method: 'GET',
+    path: '/v1/models',
+    status: 401,
+    code: 'invalid_token',
+  },
+  {
+    name: 'HS256 signed with the JWKS public key',
+    api: 'jwks',
+    token: sign(validClaims(), pem(rsa.publicKey), 'HS256', 'rsa-1'),
+    method: 'GET',
+    path: '/v1/models',
+    status: 401,
+    code: 'invalid_token',
+  },
   // Scopes and models.
   { name: 'a batch-only token on chat', token: sign(validClaims({ scope: 'batch' })), status: 403, code: 'insufficient_scope' },
-  { name: 'a token with no scope listing models', token: sign(validClaims({ scope: '' })), method: 'GET', path: '/v1/models', status: 403, code: 'insufficient_scope' },
+  {
+    name: 'a token with no scope listing models',
+    token: sign(validClaims({ scope: '' })),
+    method: 'GET',
+    path: '/v1/models',
+    status: 403,
+    code: 'insufficient_scope',
+  },
   { name: 'an unknown scope name only', token: sign(validClaims({ scope: 'superuser' })), status: 403, code: 'insufficient_scope' },
   { name: 'a generate token on /v1/batches', token: GOOD, method: 'GET', path: '/v1/batches', status: 403, code: 'insufficient_scope' },
   { name: 'a generate token on /v1/functions', token: GOOD, method: 'GET', path: '/v1/functions', status: 403, code: 'insufficient_scope' },
   { name: 'a generate token on /metrics', token: GOOD, method: 'GET', path: '/metrics', status: 403, code: 'insufficient_scope' },
-  { name: 'a generate token on the dashboard\'s data', token: GOOD, method: 'GET', path: '/dashboard/data', status: 403, code: 'insufficient_scope' },
-  { name: 'no token on the dashboard\'s data', token: null, method: 'GET', path: '/dashboard/data', status: 401, code: 'missing_api_key' },
-  { name: 'a generate token on another tenant\'s job', token: GOOD, method: 'GET', path: '/v1/jobs/job_doesnotexist', status: 404, code: 'job_not_found' },
+  { name: "a generate token on the dashboard's data", token: GOOD, method: 'GET', path: '/dashboard/data', status: 403, code: 'insufficient_scope' },
+  { name: "no token on the dashboard's data", token: null, method: 'GET', path: '/dashboard/data', status: 401, code: 'missing_api_key' },
+  { name: "a generate token on another tenant's job", token: GOOD, method: 'GET', path: '/v1/jobs/job_doesnotexist', status: 404, code: 'job_not_found' },
   { name: 'a generate token on /admin (odd case and slashes)', token: GOOD, method: 'GET', path: '//Admin//queues', status: 403, code: 'insufficient_scope' },
-  { name: 'spool_execute_tools without the functions scope', body: chat({ spool_execute_tools: true }), status: 403, code: 'insufficient_scope', param: 'spool_execute_tools' },
-  { name: 'a model outside the token\'s models', token: sign(validClaims({ models: ['gpt-4o'] })), status: 403, code: 'model_not_allowed', param: 'model' },
-  { name: 'GET a model outside the token\'s models', token: sign(validClaims({ models: ['gpt-4o'] })), method: 'GET', path: `/v1/models/${MODEL}`, status: 403, code: 'model_not_allowed' },
+  {
+    name: 'spool_execute_tools without the functions scope',
+    body: chat({ spool_execute_tools: true }),
+    status: 403,
+    code: 'insufficient_scope',
+    param: 'spool_execute_tools',
+  },
+  { name: "a model outside the token's models", token: sign(validClaims({ models: ['gpt-4o'] })), status: 403, code: 'model_not_allowed', param: 'model' },
+  {
+    name: "GET a model outside the token's models",
+    token: sign(validClaims({ models: ['gpt-4o'] })),
+    method: 'GET',
+    path: `/v1/models/${MODEL}`,
+    status: 403,
+    code: 'model_not_allowed',
+  },
   // Bodies.
   { name: 'a body over BODY_LIMIT', body: chat({ messages: [{ role: 'user', content: 'x'.repeat(70_000) }] }), status: 413, code: 'request_too_large' },
-  { name: 'nesting 40 levels deep', body: `{"model":"${MODEL}","messages":[{"role":"user","content":"hi"}],"x":${nested(40)}}`, status: 400, code: 'json_too_deep' },
+  {
+    name: 'nesting 40 levels deep',
+    body: `{"model":"${MODEL}","messages":[{"role":"user","content":"hi"}],"x":${nested(40)}}`,
+    status: 400,
+    code: 'json_too_deep',
+  },
   { name: 'nesting 30,000 levels deep', body: `{"x":${nested(30_000)}}`, status: 400, code: 'json_too_deep' },
-  { name: 'a NUL character in a message', body: chat({ messages: [{ role: 'user', content: 'a\u0000b' }] }), status: 400, code: 'invalid_characters', param: 'messages[0].content' },
-  { name: 'a lone high surrogate', body: `{"model":"${MODEL}","messages":[{"role":"user","content":"a\\ud800b"}]}`, status: 400, code: 'invalid_unicode', param: 'messages[0].content' },
-  { name: 'a lone low surrogate in a key', body: `{"model":"${MODEL}","messages":[{"role":"user","content":"hi"}],"\\udc00":1}`, status: 400, code: 'invalid_unicode' },
+  {
+    name: 'a NUL character in a message',
+    body: chat({ messages: [{ role: 'user', content: 'a\u0000b' }] }),
+    status: 400,
+    code: 'invalid_characters',
+    param: 'messages[0].content',
+  },
+  {
+    name: 'a lone high surrogate',
+    body: `{"model":"${MODEL}","messages":[{"role":"user","content":"a\\ud800b"}]}`,
+    status: 400,
+    code: 'invalid_unicode',
+    param: 'messages[0].content',
+  },
+  {
+    name: 'a lone low surrogate in a key',
+    body: `{"model":"${MODEL}","messages":[{"role":"user","content":"hi"}],"\\udc00":1}`,
+    status: 400,
+    code: 'invalid_unicode',
+  },
   { name: 'invalid JSON', body: '{"model": "stories260K", "messages": [', status: 400, code: 'invalid_json' },
   { name: 'a JSON string as the body', body: '"hello"', status: 400, code: 'invalid_json' },
   { name: 'a JSON array as the body', body: '[1,2,3]', status: 400, code: 'invalid_value' },
   { name: 'JSON sent as text/plain', body: JSON.stringify(chat()), headers: { 'content-type': 'text/plain' }, status: 400, code: 'invalid_value' },
-  { name: 'more messages than MAX_MESSAGES', body: chat({ messages: Array.from({ length: 9 }, () => ({ role: 'user', content: 'hi' })) }), status: 400, code: 'too_many_messages', param: 'messages' },
-  { name: 'one message over MAX_MESSAGE_CHARS', body: chat({ messages: [{ role: 'user', content: 'y'.repeat(2001) }] }), status: 400, code: 'message_too_long', param: 'messages[0].content' },
-  { name: 'messages over MAX_PROMPT_CHARS together', body: chat({ messages: Array.from({ length: 3 }, () => ({ role: 'user', content: 'z'.repeat(1900) })) }), status: 400, code: 'prompt_too_long' },
-  { name: 'a legacy prompt over MAX_MESSAGE_CHARS', path: '/v1/completions', body: { model: MODEL, prompt: 'p'.repeat(2500) }, status: 400, code: 'message_too_long', param: 'prompt' },
+  {
+    name: 'more messages than MAX_MESSAGES',
+    body: chat({ messages: Array.from({ length: 9 }, () => ({ role: 'user', content: 'hi' })) }),
+    status: 400,
+    code: 'too_many_messages',
+    param: 'messages',
+  },
+  {
+    name: 'one message over MAX_MESSAGE_CHARS',
+    body: chat({ messages: [{ role: 'user', content: 'y'.repeat(2001) }] }),
+    status: 400,
+    code: 'message_too_long',
+    param: 'messages[0].content',
+  },
+  {
+    name: 'messages over MAX_PROMPT_CHARS together',
+    body: chat({ messages: Array.from({ length: 3 }, () => ({ role: 'user', content: 'z'.repeat(1900) })) }),
+    status: 400,
+    code: 'prompt_too_long',
+  },
+  {
+    name: 'a legacy prompt over MAX_MESSAGE_CHARS',
+    path: '/v1/completions',
+    body: { model: MODEL, prompt: 'p'.repeat(2500) },
+    status: 400,
+    code: 'message_too_long',
+    param: 'prompt',
+  },
   { name: 'a huge max_tokens', body: chat({ max_tokens: 1_000_000_000 }), status: 400, code: 'context_length_exceeded' },
   { name: 'a max_tokens past the context', body: chat({ max_completion_tokens: 100_000 }), status: 400, code: 'context_length_exceeded' },
   { name: 'a negative max_tokens', body: chat({ max_tokens: -5 }), status: 400, code: 'invalid_value', param: 'max_tokens' },
@@ -170,7 +309,7 @@ describe('hostile and broken requests', () => {
     expect(response.headers.get('x-powered-by')).toBeNull();
   });
 
-  it('maps 401 and 403 to the official client\'s error classes', async () => {
+  it("maps 401 and 403 to the official client's error classes", async () => {
     const anonymous = new OpenAI({ baseURL: `${hs.url}/v1`, apiKey: 'sk-wrong', maxRetries: 0 });
     await expect(anonymous.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
     const batchOnly = new OpenAI({ baseURL: `${hs.url}/v1`, apiKey: sign(validClaims({ scope: 'batch' })), maxRetries: 0 });
@@ -218,7 +357,10 @@ describe('hostile and broken requests', () => {
   });
 
   it('lists only the models a token may use', async () => {
-    const list = async (token: string) => ((await (await fetch(`${hs.url}/v1/models`, { headers: { authorization: `Bearer ${token}` } })).json()) as { data: { id: string }[] }).data.map((model) => model.id);
+    const list = async (token: string) =>
+      ((await (await fetch(`${hs.url}/v1/models`, { headers: { authorization: `Bearer ${token}` } })).json()) as { data: { id: string }[] }).data.map(
+        (model) => model.id,
+      );
     expect(await list(GOOD)).toEqual([MODEL]);
     expect(await list(sign(validClaims({ models: ['another-model'] })))).toEqual([]);
   });

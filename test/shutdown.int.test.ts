@@ -34,7 +34,9 @@ describe('API shutdown', () => {
   });
 
   /** `spool api` as a child process and a worker in this process, on a fresh prefix. */
-  async function startApiAndWorker(overrides: Record<string, string> = {}): Promise<{ api: SpoolProcess; worker: InProcessWorker; env: Record<string, string> }> {
+  async function startApiAndWorker(
+    overrides: Record<string, string> = {},
+  ): Promise<{ api: SpoolProcess; worker: InProcessWorker; env: Record<string, string> }> {
     const env = testEnv({ LOG_LEVEL: 'info', ...overrides });
     const worker = await startInProcessWorker(loadConfig(env, '/nonexistent/.env'));
     cleanups.push(() => deleteKeys(env.REDIS_PREFIX!));
@@ -99,7 +101,9 @@ describe('API shutdown', () => {
     const ok = outcomes.filter((outcome) => outcome.kind === 'ok');
     const broken = outcomes.filter((outcome) => outcome.kind === 'broken');
     const accepted = acceptedChats(spool);
-    console.log(`npm start, Ctrl-C: ${outcomes.length} sent, ${ok.length} answered (${ok.filter((outcome) => outcome.endedAt >= signalledAt).length} after the signal), ${broken.length} broken; ${accepted.length} accepted`);
+    console.log(
+      `npm start, Ctrl-C: ${outcomes.length} sent, ${ok.length} answered (${ok.filter((outcome) => outcome.endedAt >= signalledAt).length} after the signal), ${broken.length} broken; ${accepted.length} accepted`,
+    );
     expect(code).toBe(0);
     expect(accepted.every((status) => status === 200)).toBe(true);
     expect(accepted.length).toBe(ok.length);
@@ -122,10 +126,15 @@ describe('API shutdown', () => {
     // Nothing starts: every request below is still waiting when the grace period ends.
     await queue.pause();
     const body = (stream: boolean) => JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 8, stream });
-    const post = (stream: boolean) => fetch(`${api.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(stream) });
+    const post = (stream: boolean) =>
+      fetch(`${api.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(stream) });
     const plain = post(false);
     const streamed = post(true);
-    const jobAnswer = await fetch(`${api.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', prefer: 'respond-async' }, body: body(false) });
+    const jobAnswer = await fetch(`${api.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', prefer: 'respond-async' },
+      body: body(false),
+    });
     const job = (await jobAnswer.json()) as AsyncJobObject;
     const events = await fetch(`${api.url}/v1/jobs/${job.id}/events`);
     expect(events.status).toBe(200);
@@ -144,7 +153,9 @@ describe('API shutdown', () => {
       expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('server_shutting_down');
     }
     const stream = await events.text();
-    expect(stream).toMatch(/data: \{"error":\{"message":"The server is shutting down; retry the request\.","type":"server_error","param":null,"code":"server_shutting_down"\}\}/);
+    expect(stream).toMatch(
+      /data: \{"error":\{"message":"The server is shutting down; retry the request\.","type":"server_error","param":null,"code":"server_shutting_down"\}\}/,
+    );
     expect(await api.exited).toBe(0);
   }, 120_000);
 });

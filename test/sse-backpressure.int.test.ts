@@ -22,7 +22,13 @@ describe('SSE backpressure', () => {
     spool = await startSpool({ SSE_STALL_TIMEOUT_MS: String(STALL_MS), WORKER_TOKEN_BUDGET: '100000000', RATE_LIMIT_TPM: '0', MAX_QUEUED_TOKENS: '100000000' });
     engine = createFloodEngine(FLOOD);
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    worker = await createWorker({ config: spool.config, engine, redis, subscriber: redis.duplicate(), logger: createLogger({ name: 'flood-worker', level: 'silent' }) });
+    worker = await createWorker({
+      config: spool.config,
+      engine,
+      redis,
+      subscriber: redis.duplicate(),
+      logger: createLogger({ name: 'flood-worker', level: 'silent' }),
+    });
     await spool.waitForWorkers(1);
   });
   afterAll(async () => {
@@ -35,7 +41,9 @@ describe('SSE backpressure', () => {
     const body = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'flood' }], max_tokens: 5_000_000, stream: true });
     const socket = await openSocket(spool.url);
     socket.on('error', () => undefined);
-    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: spool\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: spool\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
     // The client reads the head of the answer, then nothing more.
     const head = await new Promise<string>((resolve) => socket.once('data', (chunk: Buffer) => resolve(chunk.toString('utf8'))));
     socket.pause();
@@ -52,7 +60,9 @@ describe('SSE backpressure', () => {
       if (inFlight === 0 && engine.aborted) break;
       await sleep(200);
     }
-    console.log(`never-reading client: ${engine.producedBytes} bytes generated, at most ${maxBuffered} bytes buffered by the server (in flight ${inFlight}, aborted ${engine.aborted})`);
+    console.log(
+      `never-reading client: ${engine.producedBytes} bytes generated, at most ${maxBuffered} bytes buffered by the server (in flight ${inFlight}, aborted ${engine.aborted})`,
+    );
     expect(maxBuffered).toBeLessThan(1024 * 1024);
     expect(inFlight).toBe(0);
     expect(engine.aborted).toBe(true);

@@ -38,7 +38,9 @@ describe('a worker that stalls past its lock and then resumes', () => {
     const watcher = new Redis(REDIS_URL);
     connections.push(redis, watcher);
     const announcement = async (pid: number) =>
-      Object.values(await redis.hgetall(names.workers)).map((json) => JSON.parse(json) as WorkerAnnouncement).find((worker) => worker.pid === pid);
+      Object.values(await redis.hgetall(names.workers))
+        .map((json) => JSON.parse(json) as WorkerAnnouncement)
+        .find((worker) => worker.pid === pid);
 
     const stale = startWorkerProcess(spool.env);
     children.push(stale);
@@ -58,7 +60,13 @@ describe('a worker that stalls past its lock and then resumes', () => {
       }
     });
 
-    const job = (await spool.client.completions.create({ model: MODEL, prompt: 'Once upon a time', max_tokens: 1000, temperature: 0, background: true } as never)) as unknown as AsyncJobObject;
+    const job = (await spool.client.completions.create({
+      model: MODEL,
+      prompt: 'Once upon a time',
+      max_tokens: 1000,
+      temperature: 0,
+      background: true,
+    } as never)) as unknown as AsyncJobObject;
     await until('the stale worker to start the job', async () => (heard.length > 0 ? true : undefined));
 
     // A second worker's stalled-job check finds the expired lock and runs the job from the start.
@@ -71,7 +79,10 @@ describe('a worker that stalls past its lock and then resumes', () => {
     expect(finished.status).toBe('completed');
     const keys = asyncJobKeys(spool.config.REDIS_PREFIX);
     const readLog = async () =>
-      ((await redis.xrange(keys.eventLog(job.id), '-', '+')) as [string, string[]][]).map(([id, fields]) => ({ sequence: eventLogSequence(id), event: JSON.parse(fields[1]!) as JobEvent }));
+      ((await redis.xrange(keys.eventLog(job.id), '-', '+')) as [string, string[]][]).map(([id, fields]) => ({
+        sequence: eventLogSequence(id),
+        event: JSON.parse(fields[1]!) as JobEvent,
+      }));
     const logBefore = await readLog();
 
     // Resume the stale worker; wait until it announces itself again with its slot free.

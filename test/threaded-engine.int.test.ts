@@ -90,7 +90,7 @@ describe('the llama.cpp engine on its own thread', () => {
     expect(lost).toHaveLength(1);
   });
 
-  it('fails start with the engine\'s error when the model cannot load, instead of hanging', async () => {
+  it("fails start with the engine's error when the model cannot load, instead of hanging", async () => {
     const broken = createThreadedLlamaCppEngine({ ...options, modelPath: '/nonexistent/model.gguf' });
     await expect(broken.start()).rejects.toThrow();
     await broken.stop();

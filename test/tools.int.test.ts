@@ -92,9 +92,14 @@ describe('tools and structured output', () => {
     }
     const streamed = await stream.finalChatCompletion();
     expect(firstPiece!.id).toMatch(/^call_/);
-    expect(firstPiece!.function!.name).toBe(whole.choices[0]!.message.tool_calls![0]!.type === 'function' ? (whole.choices[0]!.message.tool_calls![0] as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall).function.name : '');
+    expect(firstPiece!.function!.name).toBe(
+      whole.choices[0]!.message.tool_calls![0]!.type === 'function'
+        ? (whole.choices[0]!.message.tool_calls![0] as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall).function.name
+        : '',
+    );
     expect(pieces).toBeGreaterThan(2);
-    const strip = (calls: unknown) => (calls as { function: { name: string; arguments: string } }[]).map(({ function: fn }) => ({ name: fn.name, arguments: fn.arguments }));
+    const strip = (calls: unknown) =>
+      (calls as { function: { name: string; arguments: string } }[]).map(({ function: fn }) => ({ name: fn.name, arguments: fn.arguments }));
     expect(strip(streamed.choices[0]!.message.tool_calls)).toEqual(strip(whole.choices[0]!.message.tool_calls));
     expect(streamed.choices[0]!.finish_reason).toBe('tool_calls');
   });
@@ -135,7 +140,10 @@ describe('tools and structured output', () => {
     const answer = await spool.client.chat.completions.create({
       model: MODEL,
       messages,
-      response_format: { type: 'json_schema', json_schema: { name: 'story', schema: { type: 'object', properties: { story: { type: 'string' } }, required: ['story'] } } },
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'story', schema: { type: 'object', properties: { story: { type: 'string' } }, required: ['story'] } },
+      },
       max_tokens: 8,
       seed: 1,
     });
@@ -146,7 +154,11 @@ describe('tools and structured output', () => {
   it('continues a conversation that carries a tool call and its result', async () => {
     const history: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [
       ...messages,
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris","days":1}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris","days":1}' } }],
+      },
       { role: 'tool', tool_call_id: 'call_1', content: '{"forecast":"sunny","high":24}' },
     ];
     const withResult = await spool.client.chat.completions.create({ model: MODEL, messages: history, tools, tool_choice: 'none', max_tokens: 10, seed: 2 });
@@ -154,7 +166,14 @@ describe('tools and structured output', () => {
     expect(withResult.choices[0]!.message.content!.length).toBeGreaterThan(0);
     // The call and its result are part of the prompt the model saw.
     expect(withResult.usage!.prompt_tokens).toBeGreaterThan(without.usage!.prompt_tokens + 15);
-    const next = await spool.client.chat.completions.create({ model: MODEL, messages: history, tools, tool_choice: { type: 'function', function: { name: 'get_time' } }, max_tokens: 60, seed: 2 });
+    const next = await spool.client.chat.completions.create({
+      model: MODEL,
+      messages: history,
+      tools,
+      tool_choice: { type: 'function', function: { name: 'get_time' } },
+      max_tokens: 60,
+      seed: 2,
+    });
     const call = next.choices[0]!.message.tool_calls![0] as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall;
     expect(validators.get_time!(JSON.parse(call.function.arguments))).toBe(true);
   });
@@ -177,7 +196,9 @@ describe('tools and structured output', () => {
     const bad = spool.client.chat.completions.create({
       model: MODEL,
       messages,
-      tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { code: { type: 'string', pattern: '^(?!x)[A-Z]+$' } } } } }],
+      tools: [
+        { type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { code: { type: 'string', pattern: '^(?!x)[A-Z]+$' } } } } },
+      ],
     });
     await expect(bad).rejects.toMatchObject({ status: 400, code: 'unsupported_schema', param: 'tools[0].function.parameters' });
     await expect(bad).rejects.toThrow(/'pattern' at 'properties\.code\.pattern'.*lookarounds/);
@@ -185,7 +206,11 @@ describe('tools and structured output', () => {
       spool.client.chat.completions.create({ model: MODEL, messages, tools, tool_choice: { type: 'function', function: { name: 'nope' } } }),
     ).rejects.toMatchObject({ status: 400, param: 'tool_choice' });
     await expect(
-      spool.client.chat.completions.create({ model: MODEL, messages, response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'number', minimum: 1e-7 } } } }),
+      spool.client.chat.completions.create({
+        model: MODEL,
+        messages,
+        response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'number', minimum: 1e-7 } } },
+      }),
     ).rejects.toMatchObject({ status: 400, code: 'unsupported_schema', param: 'response_format.json_schema.schema' });
   });
 });

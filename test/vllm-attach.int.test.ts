@@ -43,11 +43,35 @@ describe('vllm engine, attach mode (a vLLM someone else runs)', () => {
   beforeAll(async () => {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    server = spawn(`${FIXTURE_BIN}/vllm`, ['serve', 'org/model', '--port', String(port), '--served-model-name', 'served', '--max-model-len', '300', '--enable-auto-tool-choice', '--tool-call-parser', 'hermes'], {
-      env: fakeVllmEnv(files.recordFile, { FAKE_VLLM_TOKEN_MS: '20' }),
-      stdio: 'ignore',
-    });
-    await waitFor(() => fetch(`${url}/health`).then((response) => response.ok, () => false), 10_000, 'the stand-in vLLM');
+    server = spawn(
+      `${FIXTURE_BIN}/vllm`,
+      [
+        'serve',
+        'org/model',
+        '--port',
+        String(port),
+        '--served-model-name',
+        'served',
+        '--max-model-len',
+        '300',
+        '--enable-auto-tool-choice',
+        '--tool-call-parser',
+        'hermes',
+      ],
+      {
+        env: fakeVllmEnv(files.recordFile, { FAKE_VLLM_TOKEN_MS: '20' }),
+        stdio: 'ignore',
+      },
+    );
+    await waitFor(
+      () =>
+        fetch(`${url}/health`).then(
+          (response) => response.ok,
+          () => false,
+        ),
+      10_000,
+      'the stand-in vLLM',
+    );
   });
   afterAll(() => {
     server?.kill();
@@ -69,9 +93,16 @@ describe('vllm engine, attach mode (a vLLM someone else runs)', () => {
     const vllm = engine();
     await vllm.start();
     const events = await collect(vllm.generate(chat('hello world', { priority: 10, seed: 1 }), new AbortController().signal));
-    expect(events.filter((event) => event.type === 'text-delta').map((event) => (event as { text: string }).text).join('')).toBe('fake-vllm hello world w4 w5');
+    expect(
+      events
+        .filter((event) => event.type === 'text-delta')
+        .map((event) => (event as { text: string }).text)
+        .join(''),
+    ).toBe('fake-vllm hello world w4 w5');
     expect(events.at(-1)).toEqual({ type: 'end', finishReason: 'length', usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } });
-    const body = readRecord(files.recordFile).filter((entry) => entry.event === 'request').at(-1)!.body!;
+    const body = readRecord(files.recordFile)
+      .filter((entry) => entry.event === 'request')
+      .at(-1)!.body!;
     expect(body).not.toHaveProperty('priority');
     expect(body).toMatchObject({ model: 'served', seed: 1, max_tokens: 5, stream_options: { include_usage: true } });
   });
@@ -80,14 +111,22 @@ describe('vllm engine, attach mode (a vLLM someone else runs)', () => {
     const vllm = engine();
     await vllm.start();
     const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }];
-    const request: GenerationRequest = { ...chat('what is the weather?'), tools: [{ name: 'get_weather', parameters: { type: 'object' } }], toolChoice: 'auto' };
+    const request: GenerationRequest = {
+      ...chat('what is the weather?'),
+      tools: [{ name: 'get_weather', parameters: { type: 'object' } }],
+      toolChoice: 'auto',
+    };
     const events = await collect(vllm.generate(request, new AbortController().signal));
     const calls = events.filter((event) => event.type === 'tool-call-delta');
     expect(calls[0]).toMatchObject({ index: 0, name: 'get_weather', arguments: '' });
     expect(calls[0]!.type === 'tool-call-delta' && calls[0]!.id).toMatch(/^chatcmpl-tool-/);
     expect(calls.map((event) => (event as { arguments: string }).arguments).join('')).toBe('{"city": "Paris"}');
     expect(events.at(-1)).toMatchObject({ type: 'end', finishReason: 'tool_calls' });
-    expect(readRecord(files.recordFile).filter((entry) => entry.event === 'request').at(-1)!.body).toMatchObject({ tools, tool_choice: 'auto' });
+    expect(
+      readRecord(files.recordFile)
+        .filter((entry) => entry.event === 'request')
+        .at(-1)!.body,
+    ).toMatchObject({ tools, tool_choice: 'auto' });
   });
 
   it('keeps at most max_num_seqs requests in flight', async () => {
@@ -95,12 +134,16 @@ describe('vllm engine, attach mode (a vLLM someone else runs)', () => {
     await vllm.start();
     let most = 0;
     const runs = Array.from({ length: 5 }, async () => {
-      for await (const _event of vllm.generate(chat('in flight', { maxTokens: 6 }), new AbortController().signal)) most = Math.max(most, vllm.stats().busySlots);
+      for await (const _event of vllm.generate(chat('in flight', { maxTokens: 6 }), new AbortController().signal))
+        most = Math.max(most, vllm.stats().busySlots);
     });
     await Promise.all(runs);
     expect(most).toBe(2);
     // What the server saw: never more than two open requests at a time.
-    const spans = readRecord(files.recordFile).filter((entry) => entry.event === 'request').slice(-5).map((entry) => entry.at);
+    const spans = readRecord(files.recordFile)
+      .filter((entry) => entry.event === 'request')
+      .slice(-5)
+      .map((entry) => entry.at);
     expect(spans[2]! - spans[0]!).toBeGreaterThanOrEqual(100);
   });
 
@@ -117,7 +160,9 @@ describe('vllm engine, attach mode (a vLLM someone else runs)', () => {
         }
       })(),
     ).rejects.toBe('cancelled');
-    const request = readRecord(files.recordFile).filter((entry) => entry.event === 'request').at(-1)!;
+    const request = readRecord(files.recordFile)
+      .filter((entry) => entry.event === 'request')
+      .at(-1)!;
     await waitFor(() => readRecord(files.recordFile).some((entry) => entry.event === 'abort' && entry.id === request.id), 5000, 'the abort');
   });
 
@@ -125,7 +170,11 @@ describe('vllm engine, attach mode (a vLLM someone else runs)', () => {
     const vllm = engine();
     await vllm.start();
     await expect(collect(vllm.generate(chat('x', { maxTokens: 400 }), new AbortController().signal))).rejects.toBeInstanceOf(ContextLengthError);
-    const gone = createVllmEngine({ ...{ modelId: 'served', source: 'x', gpus: [], bin: 'x', env: {}, startupTimeoutMs: 1, restartBackoffMs: 1 }, logger: createLogger({ name: 't', level: 'silent' }), options: vllmOptionsSchema.parse({ url: 'http://127.0.0.1:9', maxModelLen: 100 }) });
+    const gone = createVllmEngine({
+      ...{ modelId: 'served', source: 'x', gpus: [], bin: 'x', env: {}, startupTimeoutMs: 1, restartBackoffMs: 1 },
+      logger: createLogger({ name: 't', level: 'silent' }),
+      options: vllmOptionsSchema.parse({ url: 'http://127.0.0.1:9', maxModelLen: 100 }),
+    });
     await expect(collect(gone.generate(chat('x'), new AbortController().signal))).rejects.toBeInstanceOf(EngineLostError);
   });
 });

@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ContextLengthError, createLogger, InvalidRequestError, UnavailableError, vllmOptionsSchema, type GenerationEvent, type GenerationRequest } from '@spool/shared';
+import {
+  ContextLengthError,
+  createLogger,
+  InvalidRequestError,
+  UnavailableError,
+  vllmOptionsSchema,
+  type GenerationEvent,
+  type GenerationRequest,
+} from '@spool/shared';
 import { createVllmEngine, EngineLostError } from '@spool/worker';
 import { freePort } from '../apps/worker/src/engines/vllm-process.js';
 
@@ -18,7 +26,8 @@ function replayServer(): Server {
     req.on('end', () => {
       if (req.url === '/health') return res.writeHead(200).end();
       if (req.url === '/metrics') return res.writeHead(200, { 'content-type': 'text/plain' }).end(frame('metrics-0.10-dp2.txt'));
-      if (req.url === '/v1/models') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'm', max_model_len: 300 }] }));
+      if (req.url === '/v1/models')
+        return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'm', max_model_len: 300 }] }));
       const body = JSON.parse(raw) as { messages: { content: string }[] };
       const name = body.messages.at(-1)!.content;
       if (name.endsWith('.json')) return res.writeHead(400, { 'content-type': 'application/json' }).end(frame(name));
@@ -27,7 +36,16 @@ function replayServer(): Server {
   });
 }
 
-const chat = (content: string): GenerationRequest => ({ kind: 'chat', messages: [{ role: 'user', content }], maxTokens: 5, temperature: 0, topP: 1, stop: [], presencePenalty: 0, frequencyPenalty: 0 });
+const chat = (content: string): GenerationRequest => ({
+  kind: 'chat',
+  messages: [{ role: 'user', content }],
+  maxTokens: 5,
+  temperature: 0,
+  topP: 1,
+  stop: [],
+  presencePenalty: 0,
+  frequencyPenalty: 0,
+});
 
 async function collect(events: AsyncIterable<GenerationEvent>): Promise<GenerationEvent[]> {
   const all: GenerationEvent[] = [];
@@ -63,7 +81,12 @@ describe("vLLM's own frames, replayed to the vllm engine", () => {
 
   it('maps a streamed answer to deltas, its finish reason and usage', async () => {
     const events = await collect(engine.generate(chat('chat-stream.sse'), new AbortController().signal));
-    expect(events.filter((event) => event.type === 'text-delta').map((event) => (event as { text: string }).text).join('')).toBe('Hello there');
+    expect(
+      events
+        .filter((event) => event.type === 'text-delta')
+        .map((event) => (event as { text: string }).text)
+        .join(''),
+    ).toBe('Hello there');
     expect(events.at(-1)).toEqual({ type: 'end', finishReason: 'stop', usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 } });
   });
 

@@ -54,10 +54,11 @@ describe('a worker SIGKILLed under a running vLLM', () => {
   const env = fakeVllmEnv(files.recordFile, { ...testEnv({ MODELS_FILE: files.modelsFile, SPOOL_DATA_DIR: files.dir, LOG_LEVEL: 'silent' }) });
   const workers: ReturnType<typeof spawnSpoolWorker>[] = [];
   afterAll(async () => {
-    for (const worker of workers) if (worker.exitCode === null && worker.signalCode === null) {
-      worker.kill('SIGTERM');
-      await once(worker, 'exit');
-    }
+    for (const worker of workers)
+      if (worker.exitCode === null && worker.signalCode === null) {
+        worker.kill('SIGTERM');
+        await once(worker, 'exit');
+      }
   });
 
   it('leaves vLLM holding the GPU, and the next worker on that GPU ends it before it starts its own', async () => {

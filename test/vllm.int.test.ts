@@ -8,7 +8,14 @@ const files = scratch([
     aliases: ['large'],
     engine: 'vllm',
     source: 'meta-llama/Llama-3.1-70B-Instruct',
-    options: { maxModelLen: 1024, maxNumSeqs: 8, gpuMemoryUtilization: 0.85, toolCallParser: 'llama3_json', apiKey: 'sk-vllm-secret', extraArgs: ['--dtype', 'bfloat16'] },
+    options: {
+      maxModelLen: 1024,
+      maxNumSeqs: 8,
+      gpuMemoryUtilization: 0.85,
+      toolCallParser: 'llama3_json',
+      apiKey: 'sk-vllm-secret',
+      extraArgs: ['--dtype', 'bfloat16'],
+    },
   },
   { id: 'plain', engine: 'vllm', source: 'org/plain', options: { maxModelLen: 512 } },
 ]);
@@ -80,12 +87,17 @@ describe('vllm engine, spawn mode, through Spool', () => {
     }
     expect(text).toBe(whole.choices[0]!.message.content);
     expect(usage).toEqual(whole.usage);
-    const sent = readRecord(files.recordFile).filter((entry) => entry.event === 'request').at(-1)!.body!;
+    const sent = readRecord(files.recordFile)
+      .filter((entry) => entry.event === 'request')
+      .at(-1)!.body!;
     // Spawned with priority scheduling, so the queue priority rides along.
     expect(sent).toMatchObject({ model: 'big', max_tokens: 6, temperature: 0, seed: 3, stream: true, priority: 0, stream_options: { include_usage: true } });
   });
 
-  const lastRequest = () => readRecord(files.recordFile).filter((entry) => entry.event === 'request').at(-1)!.body!;
+  const lastRequest = () =>
+    readRecord(files.recordFile)
+      .filter((entry) => entry.event === 'request')
+      .at(-1)!.body!;
 
   it("forwards vLLM's sampling extras, and no temperature or top_p the client did not set", async () => {
     const extras = { top_k: 40, min_p: 0.05, repetition_penalty: 1.1, logit_bias: { '42': -100 } };
@@ -99,7 +111,9 @@ describe('vllm engine, spawn mode, through Spool', () => {
   it('refuses tools up front on a vLLM model without a tool-call parser', async () => {
     const before = readRecord(files.recordFile).filter((entry) => entry.event === 'request').length;
     const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object' } } }];
-    const failure = await spool.client.chat.completions.create({ model: 'plain', messages: [{ role: 'user', content: 'weather?' }], tools }).catch((error: unknown) => error);
+    const failure = await spool.client.chat.completions
+      .create({ model: 'plain', messages: [{ role: 'user', content: 'weather?' }], tools })
+      .catch((error: unknown) => error);
     expect(failure).toMatchObject({ status: 400, error: { param: 'tools', message: expect.stringContaining('toolCallParser') } });
     expect(readRecord(files.recordFile).filter((entry) => entry.event === 'request')).toHaveLength(before);
   });
@@ -112,7 +126,12 @@ describe('vllm engine, spawn mode, through Spool', () => {
 
   it('restarts vllm when it dies under a job, and the job completes', async () => {
     const before = readRecord(files.recordFile).filter((entry) => entry.event === 'start' && entry.cudaVisibleDevices === '0,1,2,3').length;
-    const completion = await spool.client.chat.completions.create({ model: 'big', messages: [{ role: 'user', content: 'please CRASH now' }], max_tokens: 5, temperature: 0 });
+    const completion = await spool.client.chat.completions.create({
+      model: 'big',
+      messages: [{ role: 'user', content: 'please CRASH now' }],
+      max_tokens: 5,
+      temperature: 0,
+    });
     expect(completion.choices[0]!.message.content).toBe('fake-vllm please CRASH now w4');
     const record = readRecord(files.recordFile);
     expect(record.some((entry) => entry.event === 'crash')).toBe(true);
@@ -122,16 +141,24 @@ describe('vllm engine, spawn mode, through Spool', () => {
     expect(starts.at(-1)!.cudaVisibleDevices).toBe('0,1,2,3');
   });
 
-  const requestsFor = (marker: string) => readRecord(files.recordFile).filter((entry) => entry.event === 'request' && JSON.stringify(entry.body).includes(marker));
+  const requestsFor = (marker: string) =>
+    readRecord(files.recordFile).filter((entry) => entry.event === 'request' && JSON.stringify(entry.body).includes(marker));
 
   it("answers a 400 error frame from vLLM mid-stream with a 400 and vLLM's message, running it once", async () => {
-    const failure = await spool.client.chat.completions.create({ model: 'big', messages: [{ role: 'user', content: 'please ERROR400 now' }], max_tokens: 8 }).catch((error: unknown) => error);
+    const failure = await spool.client.chat.completions
+      .create({ model: 'big', messages: [{ role: 'user', content: 'please ERROR400 now' }], max_tokens: 8 })
+      .catch((error: unknown) => error);
     expect(failure).toMatchObject({ status: 400, error: { type: 'invalid_request_error', message: expect.stringContaining('cannot be honoured mid-stream') } });
     expect(requestsFor('ERROR400')).toHaveLength(1);
   });
 
   it('answers a 500 error frame with one 503, without running the job on the GPU again', async () => {
-    const stream = await spool.client.chat.completions.create({ model: 'big', messages: [{ role: 'user', content: 'please ERROR500 now' }], max_tokens: 8, stream: true });
+    const stream = await spool.client.chat.completions.create({
+      model: 'big',
+      messages: [{ role: 'user', content: 'please ERROR500 now' }],
+      max_tokens: 8,
+      stream: true,
+    });
     let text = '';
     const failure = await (async () => {
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
@@ -147,29 +174,40 @@ describe('vllm engine, spawn mode, through Spool', () => {
   });
 
   it('aborts the upstream request when the client goes away', async () => {
-        const stream = await spool.client.chat.completions.create(
-      { model: 'big', messages: [{ role: 'user', content: 'a long one' }], max_tokens: 300, stream: true },
-    );
+    const stream = await spool.client.chat.completions.create({
+      model: 'big',
+      messages: [{ role: 'user', content: 'a long one' }],
+      max_tokens: 300,
+      stream: true,
+    });
     let chunks = 0;
     // Leaving the loop makes the SDK abort its HTTP request: the client has gone away.
     for await (const _chunk of stream) if (++chunks === 3) break;
     expect(chunks).toBe(3);
-    const request = readRecord(files.recordFile).filter((entry) => entry.event === 'request').at(-1)!;
+    const request = readRecord(files.recordFile)
+      .filter((entry) => entry.event === 'request')
+      .at(-1)!;
     expect(request.body!.max_tokens).toBe(300);
     await waitFor(() => readRecord(files.recordFile).some((entry) => entry.event === 'abort' && entry.id === request.id), 10_000, 'the upstream abort');
   });
 
   it('reports vLLM KV-cache use in the heartbeat', async () => {
-    await waitFor(async () => {
-      await spool.api.deps.registry.refresh();
-      return spool.api.deps.registry.workers().find((entry) => entry.model === 'big')?.kvCacheUsage === 0.25;
-    }, 10_000, 'kv cache usage');
+    await waitFor(
+      async () => {
+        await spool.api.deps.registry.refresh();
+        return spool.api.deps.registry.workers().find((entry) => entry.model === 'big')?.kvCacheUsage === 0.25;
+      },
+      10_000,
+      'kv cache usage',
+    );
     const announced = spool.api.deps.registry.workers().find((entry) => entry.model === 'big')!;
     expect(announced.gpus).toEqual(['0', '1', '2', '3']);
   });
 
   it('stops vllm on shutdown', async () => {
-    const pid = readRecord(files.recordFile).filter((entry) => entry.event === 'start' && entry.cudaVisibleDevices === '0,1,2,3').at(-1)!.pid;
+    const pid = readRecord(files.recordFile)
+      .filter((entry) => entry.event === 'start' && entry.cudaVisibleDevices === '0,1,2,3')
+      .at(-1)!.pid;
     await worker.close();
     expect(readRecord(files.recordFile).some((entry) => entry.event === 'stop' && entry.pid === pid)).toBe(true);
     expect(() => process.kill(pid, 0)).toThrow();

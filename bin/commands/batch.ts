@@ -36,14 +36,15 @@ function toRequestLine(text: string, index: number, options: { model?: string; m
   }
   const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
   const record = isObject ? (value as Record<string, unknown>) : undefined;
-  const line = record && 'body' in record
-    ? { ...record, body: { ...(record.body as object) } }
-    : {
-        custom_id: `line-${index + 1}`,
-        method: 'POST',
-        url: options.endpoint,
-        body: record ?? (options.endpoint === '/v1/completions' ? { prompt: text } : { messages: [{ role: 'user', content: text }] }),
-      };
+  const line =
+    record && 'body' in record
+      ? { ...record, body: { ...(record.body as object) } }
+      : {
+          custom_id: `line-${index + 1}`,
+          method: 'POST',
+          url: options.endpoint,
+          body: record ?? (options.endpoint === '/v1/completions' ? { prompt: text } : { messages: [{ role: 'user', content: text }] }),
+        };
   const body = line.body as Record<string, unknown>;
   if (options.model) body.model = options.model;
   if (options.maxTokens !== undefined && body.max_tokens == null && body.max_completion_tokens == null) body.max_tokens = options.maxTokens;
@@ -87,7 +88,16 @@ function maxTokens(value: string | undefined): number | undefined {
 }
 
 async function submit(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { model: { type: 'string' }, 'max-tokens': { type: 'string' }, endpoint: { type: 'string', default: '/v1/chat/completions' }, wait: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      endpoint: { type: 'string', default: '/v1/chat/completions' },
+      wait: { type: 'boolean', default: false },
+    },
+  });
   const [path] = positionals;
   if (!path) throw new Error(USAGE);
   const directory = await mkdtemp(join(tmpdir(), 'spool-batch-'));

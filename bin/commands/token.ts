@@ -35,7 +35,10 @@ export async function run(argv: string[]): Promise<void> {
     sub: values.sub,
     scope: values.scope,
     ttl: values.ttl,
-    models: values.models?.split(',').map((model) => model.trim()).filter(Boolean),
+    models: values.models
+      ?.split(',')
+      .map((model) => model.trim())
+      .filter(Boolean),
     rpm: positive('rpm', values.rpm),
     tpm: positive('tpm', values.tpm),
     algorithm: values.alg as Algorithm,

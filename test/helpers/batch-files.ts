@@ -19,7 +19,12 @@ export async function uploadBatchFile(client: OpenAI, text: string, name = 'inpu
 }
 
 /** Polls until the batch leaves validating/in_progress/finalizing/cancelling (or until `until` holds). */
-export async function waitForBatch(client: OpenAI, id: string, until: (batch: Batch) => boolean = (batch) => ['completed', 'failed', 'cancelled', 'expired'].includes(batch.status), timeoutMs = 50_000): Promise<Batch> {
+export async function waitForBatch(
+  client: OpenAI,
+  id: string,
+  until: (batch: Batch) => boolean = (batch) => ['completed', 'failed', 'cancelled', 'expired'].includes(batch.status),
+  timeoutMs = 50_000,
+): Promise<Batch> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const batch = await client.batches.retrieve(id);
@@ -30,8 +35,14 @@ export async function waitForBatch(client: OpenAI, id: string, until: (batch: Ba
 }
 
 /** The parsed lines of a file's content. */
-export async function fileLines(client: OpenAI, fileId: string | null | undefined): Promise<{ custom_id: string; response: { status_code: number; body: any } | null; error: { code: string; message: string } | null }[]> {
+export async function fileLines(
+  client: OpenAI,
+  fileId: string | null | undefined,
+): Promise<{ custom_id: string; response: { status_code: number; body: any } | null; error: { code: string; message: string } | null }[]> {
   if (!fileId) return [];
   const text = await (await client.files.content(fileId)).text();
-  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 }

@@ -24,11 +24,23 @@ export function fakeVllmEnv(recordFile: string, extra: Record<string, string> = 
   return { ...(process.env as Record<string, string>), PATH: `${FIXTURE_BIN}:${process.env.PATH}`, FAKE_VLLM_RECORD: recordFile, ...extra };
 }
 
-export type VllmRecord = { at: number; pid: number; event: string; args?: string[]; cudaVisibleDevices?: string | null; id?: string; body?: Record<string, unknown>; status?: number };
+export type VllmRecord = {
+  at: number;
+  pid: number;
+  event: string;
+  args?: string[];
+  cudaVisibleDevices?: string | null;
+  id?: string;
+  body?: Record<string, unknown>;
+  status?: number;
+};
 
 export function readRecord(recordFile: string): VllmRecord[] {
   if (!existsSync(recordFile)) return [];
-  return readFileSync(recordFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as VllmRecord);
+  return readFileSync(recordFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as VllmRecord);
 }
 
 export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
@@ -78,8 +90,12 @@ export function spawnSpoolWorker(args: string[], env: Record<string, string>): C
 
 /** Resolves once `count` live workers of `model` are in the API's registry. */
 export function waitForModel(spool: Spool, model: string, count = 1, timeoutMs = 30_000): Promise<true> {
-  return waitFor(async () => {
-    await spool.api.deps.registry.refresh();
-    return spool.api.deps.registry.workers().filter((worker) => worker.model === model).length >= count;
-  }, timeoutMs, `${count} worker(s) of ${model}`) as Promise<true>;
+  return waitFor(
+    async () => {
+      await spool.api.deps.registry.refresh();
+      return spool.api.deps.registry.workers().filter((worker) => worker.model === model).length >= count;
+    },
+    timeoutMs,
+    `${count} worker(s) of ${model}`,
+  ) as Promise<true>;
 }

@@ -57,7 +57,12 @@ export function retaggedToken(token: string, alg: string): string {
 export async function serveJwks(keys: Record<string, KeyObject>): Promise<{ url: string; fetches: () => number; close(): Promise<void> }> {
   let fetches = 0;
   const body = JSON.stringify({
-    keys: Object.entries(keys).map(([kid, key]) => ({ ...key.export({ format: 'jwk' }), kid, use: 'sig', alg: key.asymmetricKeyType === 'ec' ? 'ES256' : 'RS256' })),
+    keys: Object.entries(keys).map(([kid, key]) => ({
+      ...key.export({ format: 'jwk' }),
+      kid,
+      use: 'sig',
+      alg: key.asymmetricKeyType === 'ec' ? 'ES256' : 'RS256',
+    })),
   });
   const server: Server = createServer((_req, res) => {
     fetches += 1;

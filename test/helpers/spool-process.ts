@@ -38,7 +38,10 @@ export async function startSpoolProcess(command: string, env: Record<string, str
 export async function waitUntilReady(url: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const status = await fetch(`${url}/ready`).then((answer) => answer.status, () => 0);
+    const status = await fetch(`${url}/ready`).then(
+      (answer) => answer.status,
+      () => 0,
+    );
     if (status === 200) return;
     if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 200));

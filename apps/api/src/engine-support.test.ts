@@ -9,9 +9,11 @@ const attached = modelSpecSchema.parse({ id: 'remote', engine: 'vllm', source: '
 const upstream = modelSpecSchema.parse({ id: 'up', engine: 'openai', source: 'gpt', options: { url: 'http://up/v1' } });
 const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }];
 
-describe('what a model\'s engine honours', () => {
+describe("what a model's engine honours", () => {
   it('takes every vLLM sampling extra on a vLLM model', () => {
-    expect(() => assertEngineHonours(vllm, { top_k: 40, min_p: 0.1, repetition_penalty: 1.2, logit_bias: { '1': 5 }, logprobs: true, top_logprobs: 2 })).not.toThrow();
+    expect(() =>
+      assertEngineHonours(vllm, { top_k: 40, min_p: 0.1, repetition_penalty: 1.2, logit_bias: { '1': 5 }, logprobs: true, top_logprobs: 2 }),
+    ).not.toThrow();
   });
 
   it('answers 400 naming the field where the engine cannot honour it', () => {
@@ -22,7 +24,9 @@ describe('what a model\'s engine honours', () => {
   });
 
   it('refuses tools on a spawned vLLM without a tool-call parser, and leaves an attached one to say so itself', () => {
-    expect(() => assertEngineHonours(vllmWithoutParser, { tools })).toThrow(expect.objectContaining({ status: 400, param: 'tools', message: expect.stringContaining('toolCallParser') }));
+    expect(() => assertEngineHonours(vllmWithoutParser, { tools })).toThrow(
+      expect.objectContaining({ status: 400, param: 'tools', message: expect.stringContaining('toolCallParser') }),
+    );
     expect(() => assertEngineHonours(vllmWithoutParser, { tools, tool_choice: 'none' })).not.toThrow();
     expect(() => assertEngineHonours(vllm, { tools })).not.toThrow();
     expect(() => assertEngineHonours(attached, { tools })).not.toThrow();

@@ -15,7 +15,11 @@ const wantsTools = (body: Record<string, unknown>) => {
 export function assertEngineHonours(spec: ModelSpec, body: Record<string, unknown>): void {
   const extra = unhonouredExtra(spec.engine, body);
   if (extra) {
-    throw new InvalidRequestError(`The model '${spec.id}' runs on the ${spec.engine} engine, which does not honour '${extra}'; leave it out or use a vLLM model.`, extra, 'unsupported_parameter');
+    throw new InvalidRequestError(
+      `The model '${spec.id}' runs on the ${spec.engine} engine, which does not honour '${extra}'; leave it out or use a vLLM model.`,
+      extra,
+      'unsupported_parameter',
+    );
   }
   if (spec.engine === 'vllm' && wantsTools(body)) {
     const options = engineOptions(spec, 'vllm');

@@ -32,7 +32,18 @@ describe('createRequestMetrics', () => {
     const metrics = createRequestMetrics();
     metrics.record(base);
     metrics.record({ ...base, requestId: 'req_2', completionTokens: 7, promptTokens: 3 });
-    metrics.record({ ...base, requestId: 'req_3', status: 429, completionTokens: 0, promptTokens: 0, ttftMs: undefined, interTokenMs: undefined, errorType: 'rate_limit_error', errorCode: 'queue_full', errorMessage: 'full' });
+    metrics.record({
+      ...base,
+      requestId: 'req_3',
+      status: 429,
+      completionTokens: 0,
+      promptTokens: 0,
+      ttftMs: undefined,
+      interTokenMs: undefined,
+      errorType: 'rate_limit_error',
+      errorCode: 'queue_full',
+      errorMessage: 'full',
+    });
     const text = await metrics.prometheus.registry.metrics();
     expect(sample(text, 'spool_requests_total', { route: '/v1/chat/completions', status: '200', model: 'm' })).toBe(2);
     expect(sample(text, 'spool_requests_total', { status: '429' })).toBe(1);

@@ -45,7 +45,9 @@ export async function startApi(config: Config, logger?: Logger): Promise<Running
   const subscriber = redis.duplicate({ connectionName: `${connectionName}-subscriber` });
   logRedisConnection(redis, logger, 'api');
   logRedisConnection(subscriber, logger, 'api-subscriber');
-  await Promise.all([redis, subscriber].map((connection) => (connection.status === 'ready' ? Promise.resolve() : new Promise((resolve) => connection.once('ready', resolve)))));
+  await Promise.all(
+    [redis, subscriber].map((connection) => (connection.status === 'ready' ? Promise.resolve() : new Promise((resolve) => connection.once('ready', resolve)))),
+  );
   const registry = createWorkerRegistry(redis, config);
   await registry.refresh();
   const models = loadModelSpecs(config);

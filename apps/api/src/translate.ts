@@ -83,7 +83,11 @@ export function chatJob(body: ChatCompletionRequest, target: JobTarget): Generat
     ...logprobs,
     ...tools,
   }));
-  return jobOf(target, inputs, inputs.map(() => promptText));
+  return jobOf(
+    target,
+    inputs,
+    inputs.map(() => promptText),
+  );
 }
 
 /** OpenAI's (and vLLM's) default for legacy completions. */
@@ -94,9 +98,14 @@ export function completionJob(body: CompletionRequest, target: JobTarget): Gener
   const prompts = typeof body.prompt === 'string' ? [body.prompt] : body.prompt;
   const n = body.n ?? 1;
   // Fields no engine here carries out are refused, never dropped: the answer would not be what was asked.
-  if (body.suffix) throw new InvalidRequestError("'suffix' is not supported: no model here fills in between a prompt and a suffix.", 'suffix', 'unsupported_parameter');
+  if (body.suffix)
+    throw new InvalidRequestError("'suffix' is not supported: no model here fills in between a prompt and a suffix.", 'suffix', 'unsupported_parameter');
   if (body.best_of != null && body.best_of !== n) {
-    throw new InvalidRequestError(`'best_of' is supported only equal to 'n' (${n}): picking the best of more candidates is not.`, 'best_of', 'unsupported_parameter');
+    throw new InvalidRequestError(
+      `'best_of' is supported only equal to 'n' (${n}): picking the best of more candidates is not.`,
+      'best_of',
+      'unsupported_parameter',
+    );
   }
   const logprobs = body.logprobs != null ? { logprobs: true, topLogprobs: body.logprobs } : {};
   const inputs: GenerationRequest[] = [];

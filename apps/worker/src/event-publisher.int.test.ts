@@ -15,10 +15,13 @@ afterAll(async () => {
 });
 
 const log = async (jobId: string) =>
-  ((await redis.xrange(keys.eventLog(jobId), '-', '+')) as [string, string[]][]).map(([id, fields]) => ({ sequence: eventLogSequence(id), event: JSON.parse(fields[1]!) as JobEvent }));
+  ((await redis.xrange(keys.eventLog(jobId), '-', '+')) as [string, string[]][]).map(([id, fields]) => ({
+    sequence: eventLogSequence(id),
+    event: JSON.parse(fields[1]!) as JobEvent,
+  }));
 
 describe('fenced event publishing (real Redis)', () => {
-  it('writes while the lock holds this attempt\'s token, and refuses (calling onStale once) after another attempt took it', async () => {
+  it("writes while the lock holds this attempt's token, and refuses (calling onStale once) after another attempt took it", async () => {
     const jobId = randomUUID();
     const lockKey = `${prefix}:gen:m:${jobId}:lock`;
     const stale: string[] = [];

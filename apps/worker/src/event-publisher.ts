@@ -92,7 +92,15 @@ export function createEventPublisher(redis: Redis, names: RedisNames, options: E
         message: JSON.stringify(events),
         // Explicit ids: the log reads as one numbered sequence across a job's attempts.
         ...(logThis
-          ? { log: { key: keys.eventLog(jobId), recordKey: keys.record(jobId), maxEvents: log.maxEvents, retentionS: log.retentionS, entries: events.map((event, index) => [eventLogEntryId(next + index), JSON.stringify(event)] as [string, string]) } }
+          ? {
+              log: {
+                key: keys.eventLog(jobId),
+                recordKey: keys.record(jobId),
+                maxEvents: log.maxEvents,
+                retentionS: log.retentionS,
+                entries: events.map((event, index) => [eventLogEntryId(next + index), JSON.stringify(event)] as [string, string]),
+              },
+            }
           : {}),
       });
       if (logThis) logged.set(jobId, next + events.length);

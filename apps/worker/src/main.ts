@@ -20,7 +20,13 @@ export async function runWorkerProcess(argv: string[] = process.argv.slice(2), c
   const spec = modelName === undefined ? specs[0] : findModelSpec(specs, modelName);
   if (!spec) throw new Error(`Unknown model '${modelName}'; configured: ${specs.map((s) => s.id).join(', ')}`);
   const gpusText = flag(argv, '--gpus') ?? config.WORKER_GPUS;
-  const gpus = gpusText === undefined ? spec.gpus : gpusText.split(',').map((gpu) => gpu.trim()).filter(Boolean);
+  const gpus =
+    gpusText === undefined
+      ? spec.gpus
+      : gpusText
+          .split(',')
+          .map((gpu) => gpu.trim())
+          .filter(Boolean);
   // llama.cpp's CUDA backend reads the pinning from this process's environment when it loads.
   if (spec.engine === 'llamacpp' && gpus.length > 0) process.env.CUDA_VISIBLE_DEVICES = gpus.join(',');
 

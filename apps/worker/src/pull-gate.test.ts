@@ -4,7 +4,16 @@ import { createScheduler } from './scheduler.js';
 import { expectedJobTokens } from './job-reservation.js';
 
 const never = new AbortController().signal;
-const chat = (maxTokens?: number) => ({ kind: 'chat' as const, messages: [{ role: 'user' as const, content: 'hi' }], maxTokens, temperature: 1, topP: 1, stop: [], presencePenalty: 0, frequencyPenalty: 0 });
+const chat = (maxTokens?: number) => ({
+  kind: 'chat' as const,
+  messages: [{ role: 'user' as const, content: 'hi' }],
+  maxTokens,
+  temperature: 1,
+  topP: 1,
+  stop: [],
+  presencePenalty: 0,
+  frequencyPenalty: 0,
+});
 
 describe('expected job tokens', () => {
   it('reserves the expected output for a request without max_tokens, not its whole context', () => {

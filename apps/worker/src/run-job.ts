@@ -1,4 +1,14 @@
-import { addToAnswer, emptyAnswer, type Engine, type GenerationEvent, type GenerationJob, type GenerationRequest, type GenerationResult, type TokenUsage, type ToolCallResult } from '@spool/shared';
+import {
+  addToAnswer,
+  emptyAnswer,
+  type Engine,
+  type GenerationEvent,
+  type GenerationJob,
+  type GenerationRequest,
+  type GenerationResult,
+  type TokenUsage,
+  type ToolCallResult,
+} from '@spool/shared';
 import type { EventPublisher } from './event-publisher.js';
 
 /**
@@ -20,7 +30,8 @@ export async function runJob(
       for await (const event of engine.generate(input, signal)) {
         addToAnswer(answer, event);
         publisher.publish(jobId, attempt, { ...event, choice });
-        if (event.type === 'end') return { text: answer.text, toolCalls: answer.toolCalls, finishReason: event.finishReason, usage: event.usage, logprobs: answer.logprobs };
+        if (event.type === 'end')
+          return { text: answer.text, toolCalls: answer.toolCalls, finishReason: event.finishReason, usage: event.usage, logprobs: answer.logprobs };
       }
       throw new Error('The engine ended a generation without an end event.');
     }),
@@ -33,7 +44,12 @@ export async function runJob(
   }
   usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
   return {
-    choices: choices.map(({ text, toolCalls, finishReason, logprobs }) => ({ text, finishReason, ...(toolCalls.length > 0 ? { toolCalls } : {}), ...(logprobs ? { logprobs } : {}) })),
+    choices: choices.map(({ text, toolCalls, finishReason, logprobs }) => ({
+      text,
+      finishReason,
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
+      ...(logprobs ? { logprobs } : {}),
+    })),
     usage,
   };
 }

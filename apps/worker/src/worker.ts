@@ -94,7 +94,12 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
     windowMs: config.MICROBATCH_WINDOW_MS,
     batchSlots: batchSlotsOf(slots, engine.model.batchSlots, config.BATCH_FREE_SLOTS),
   });
-  const gate = createPullGate({ slots, tokenBudget, scheduler, firstGuessTokens: Math.min(engine.model.contextLength, 2 * config.WORKER_EXPECTED_OUTPUT_TOKENS) });
+  const gate = createPullGate({
+    slots,
+    tokenBudget,
+    scheduler,
+    firstGuessTokens: Math.min(engine.model.contextLength, 2 * config.WORKER_EXPECTED_OUTPUT_TOKENS),
+  });
   const held = { notStarted: 0, running: 0 };
   // While batch lines are here, BullMQ may hand this worker BATCH_PREFETCH jobs more than it has
   // slots: the lines ready behind the running ones wait in the scheduler, and a fetch slot stays open
@@ -204,7 +209,9 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
     name: id,
   });
   // An outage is logged once by the connection listeners above, not once per BullMQ retry.
-  worker.on('error', (error) => (isRedisUnavailable(error) ? logger.debug({ err: error }, 'worker waits for redis') : logger.error({ err: error }, 'worker error')));
+  worker.on('error', (error) =>
+    isRedisUnavailable(error) ? logger.debug({ err: error }, 'worker waits for redis') : logger.error({ err: error }, 'worker error'),
+  );
   worker.on('lockRenewalFailed', (jobIds) => jobIds.forEach(abandon));
   function countBatchJob(change: number): void {
     batchJobsHere += change;

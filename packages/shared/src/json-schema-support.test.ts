@@ -4,14 +4,28 @@ import { generationToolFields } from './openai/tools.js';
 
 describe('findUnconstrainableKeyword', () => {
   it('accepts the enforced subset with annotations', () => {
-    expect(findUnconstrainableKeyword({
-      $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', title: 'T',
-      properties: { a: { type: ['string', 'null'], maxLength: 3 }, b: { enum: [1, 'x'] }, c: { type: 'integer', exclusiveMinimum: 0 }, d: { type: 'array', items: { $ref: '#/$defs/x' }, maxItems: 2 } },
-      $defs: { x: { type: 'boolean' } }, required: ['a'], additionalProperties: false,
-    })).toBeUndefined();
+    expect(
+      findUnconstrainableKeyword({
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        type: 'object',
+        title: 'T',
+        properties: {
+          a: { type: ['string', 'null'], maxLength: 3 },
+          b: { enum: [1, 'x'] },
+          c: { type: 'integer', exclusiveMinimum: 0 },
+          d: { type: 'array', items: { $ref: '#/$defs/x' }, maxItems: 2 },
+        },
+        $defs: { x: { type: 'boolean' } },
+        required: ['a'],
+        additionalProperties: false,
+      }),
+    ).toBeUndefined();
   });
   it('names the first keyword it cannot enforce and where', () => {
-    expect(findUnconstrainableKeyword({ type: 'object', properties: { s: { type: 'string', pattern: '^(?=a)b$' } } })).toMatchObject({ keyword: 'pattern', path: 'properties.s.pattern' });
+    expect(findUnconstrainableKeyword({ type: 'object', properties: { s: { type: 'string', pattern: '^(?=a)b$' } } })).toMatchObject({
+      keyword: 'pattern',
+      path: 'properties.s.pattern',
+    });
     expect(findUnconstrainableKeyword({ allOf: [] })).toMatchObject({ keyword: 'allOf' });
     expect(findUnconstrainableKeyword({ type: 'number', maximum: 1e-7 })).toMatchObject({ keyword: 'maximum' });
     expect(findUnconstrainableKeyword({ $ref: 'https://example.com/s.json' })).toMatchObject({ keyword: '$ref' });
@@ -21,12 +35,14 @@ describe('findUnconstrainableKeyword', () => {
     for (const value of ['a', 1.5, -2, true, false, null]) expect(findUnconstrainableKeyword({ const: value }), String(value)).toBeUndefined();
     expect(findUnconstrainableKeyword({ type: 'string', const: 'a' })).toBeUndefined();
     expect(findUnconstrainableKeyword({ enum: ['a', 2.5, true, null] })).toBeUndefined();
-    expect(findUnconstrainableKeyword({
-      oneOf: [
-        { type: 'object', properties: { kind: { type: 'string', const: 'circle' }, radius: { type: 'number' } }, required: ['kind', 'radius'] },
-        { type: 'object', properties: { kind: { type: 'string', const: 'square' }, side: { type: 'number' } }, required: ['kind', 'side'] },
-      ],
-    })).toBeUndefined();
+    expect(
+      findUnconstrainableKeyword({
+        oneOf: [
+          { type: 'object', properties: { kind: { type: 'string', const: 'circle' }, radius: { type: 'number' } }, required: ['kind', 'radius'] },
+          { type: 'object', properties: { kind: { type: 'string', const: 'square' }, side: { type: 'number' } }, required: ['kind', 'side'] },
+        ],
+      }),
+    ).toBeUndefined();
   });
   it('accepts the enforced formats, and unknown formats as annotations', () => {
     for (const format of ['email', 'uri', 'uuid', 'date-time', 'date', 'time', 'hostname', 'made-up']) {
@@ -58,11 +74,16 @@ describe('generationToolFields', () => {
   const parameters = { type: 'object', properties: { x: { type: 'integer' } } };
   it('maps legacy functions and function_call', () => {
     expect(generationToolFields({ functions: [{ name: 'f', parameters }], function_call: { name: 'f' } })).toEqual({
-      tools: [{ name: 'f', parameters }], toolChoice: { name: 'f' }, parallelToolCalls: true,
+      tools: [{ name: 'f', parameters }],
+      toolChoice: { name: 'f' },
+      parallelToolCalls: true,
     });
   });
   it('defaults to auto and gives a function without parameters an empty object schema', () => {
-    expect(generationToolFields({ tools: [{ type: 'function', function: { name: 'g' } }] })).toMatchObject({ toolChoice: 'auto', tools: [{ parameters: { type: 'object', properties: {} } }] });
+    expect(generationToolFields({ tools: [{ type: 'function', function: { name: 'g' } }] })).toMatchObject({
+      toolChoice: 'auto',
+      tools: [{ parameters: { type: 'object', properties: {} } }],
+    });
   });
   it('rejects a choice without tools', () => {
     expect(() => generationToolFields({ tool_choice: 'required' })).toThrow(/only allowed/);

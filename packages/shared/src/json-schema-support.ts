@@ -11,11 +11,28 @@ const ANNOTATIONS = new Set(['title', 'description', 'default', 'examples', '$sc
 
 /** Keywords the decoder enforces, with the JSON types they belong to (`*` for any). */
 const ENFORCED = new Set([
-  'type', 'enum', 'const', 'anyOf', 'oneOf', '$ref', '$defs', 'definitions',
-  'properties', 'required', 'additionalProperties',
-  'items', 'minItems', 'maxItems',
-  'minLength', 'maxLength', 'pattern', 'format',
-  'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum',
+  'type',
+  'enum',
+  'const',
+  'anyOf',
+  'oneOf',
+  '$ref',
+  '$defs',
+  'definitions',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'minItems',
+  'maxItems',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'format',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
 ]);
 
 export const JSON_TYPES = ['string', 'number', 'integer', 'boolean', 'null', 'object', 'array'] as const;

@@ -18,13 +18,16 @@ const flush = () => new Promise((resolve) => setImmediate(resolve));
 describe('createLogger', () => {
   it('redacts Authorization wherever the headers are, and prompt text, by default', async () => {
     const { lines, logger } = capture(false);
-    logger.info({
-      req: { headers: { authorization: 'Bearer secret-1', cookie: 'spool=secret-2', accept: 'application/json' } },
-      headers: { authorization: 'Bearer secret-3' },
-      body: { model: 'm', messages: [{ role: 'user', content: 'my secret prompt' }] },
-      job: { inputs: [{ kind: 'completion', prompt: 'another secret prompt' }] },
-      prompt: 'top-level secret prompt',
-    }, 'request');
+    logger.info(
+      {
+        req: { headers: { authorization: 'Bearer secret-1', cookie: 'spool=secret-2', accept: 'application/json' } },
+        headers: { authorization: 'Bearer secret-3' },
+        body: { model: 'm', messages: [{ role: 'user', content: 'my secret prompt' }] },
+        job: { inputs: [{ kind: 'completion', prompt: 'another secret prompt' }] },
+        prompt: 'top-level secret prompt',
+      },
+      'request',
+    );
     await flush();
     const text = JSON.stringify(lines[0]);
     expect(text).not.toMatch(/secret/);

@@ -14,7 +14,11 @@ models:
   - id: tiny
     source: stories260K.gguf
 `);
-    expect(big).toMatchObject({ engine: 'vllm', gpus: ['0', '1', '2', '3'], options: { maxModelLen: 8192, maxNumSeqs: 256, pipelineParallelSize: 1, extraArgs: [] } });
+    expect(big).toMatchObject({
+      engine: 'vllm',
+      gpus: ['0', '1', '2', '3'],
+      options: { maxModelLen: 8192, maxNumSeqs: 256, pipelineParallelSize: 1, extraArgs: [] },
+    });
     expect(tiny).toMatchObject({ engine: 'llamacpp', aliases: [], gpus: [], options: { gpu: false, gpuLayers: 'auto' } });
   });
 

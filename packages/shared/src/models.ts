@@ -106,20 +106,18 @@ export const modelSpecSchema = z
   });
 export type ModelSpec = z.infer<typeof modelSpecSchema>;
 
-export const modelsFileSchema = z
-  .object({ models: z.array(modelSpecSchema).min(1) })
-  .superRefine(({ models }, context) => {
-    const seen = new Map<string, string>();
-    models.forEach((spec, index) => {
-      for (const name of [spec.id, ...spec.aliases]) {
-        const owner = seen.get(name);
-        if (owner !== undefined) {
-          context.addIssue({ code: 'custom', path: ['models', index], message: `'${name}' names both '${owner}' and '${spec.id}'` });
-        }
-        seen.set(name, spec.id);
+export const modelsFileSchema = z.object({ models: z.array(modelSpecSchema).min(1) }).superRefine(({ models }, context) => {
+  const seen = new Map<string, string>();
+  models.forEach((spec, index) => {
+    for (const name of [spec.id, ...spec.aliases]) {
+      const owner = seen.get(name);
+      if (owner !== undefined) {
+        context.addIssue({ code: 'custom', path: ['models', index], message: `'${name}' names both '${owner}' and '${spec.id}'` });
       }
-    });
+      seen.set(name, spec.id);
+    }
   });
+});
 
 /** A models file that failed to load; the message names the file and the first problem. */
 export class ModelsFileError extends Error {
@@ -174,7 +172,10 @@ export function findModelSpec(specs: ModelSpec[], name: string): ModelSpec | und
 /** Candidate paths of a model file along the search path, in order. */
 export function modelFileCandidates(source: string, searchPath: string): string[] {
   if (source.startsWith('/') || source.startsWith('./') || source.startsWith('../')) return [source];
-  return searchPath.split(':').filter(Boolean).map((dir) => `${dir.replace(/\/$/, '')}/${source}`);
+  return searchPath
+    .split(':')
+    .filter(Boolean)
+    .map((dir) => `${dir.replace(/\/$/, '')}/${source}`);
 }
 
 /** The first existing candidate, or undefined. */

@@ -7,7 +7,13 @@ describe('redis connection', () => {
   it('tells an unreachable or silent Redis from a command Redis refused', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
     const maxRetries = Object.assign(new Error('Reached the max retries per request limit (which is 1).'), { name: 'MaxRetriesPerRequestError' });
-    for (const error of [refused, maxRetries, new Error("Stream isn't writeable and enableOfflineQueue options is false"), new Error('Command timed out'), new Error('Connection is closed.')]) {
+    for (const error of [
+      refused,
+      maxRetries,
+      new Error("Stream isn't writeable and enableOfflineQueue options is false"),
+      new Error('Command timed out'),
+      new Error('Connection is closed.'),
+    ]) {
       expect(isRedisUnavailable(error)).toBe(true);
     }
     expect(isRedisUnavailable(new Error('WRONGTYPE Operation against a key holding the wrong kind of value'))).toBe(false);

@@ -39,7 +39,13 @@ export const WAITING_REDIS_OPTIONS = {
 };
 
 /** ioredis' and BullMQ's ways of saying Redis could not be reached or did not answer in time. */
-const UNAVAILABLE_MESSAGES = [/^Stream isn't writeable/, /^Command timed out/, /^Connection is closed/, /max retries per request/i, /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH/];
+const UNAVAILABLE_MESSAGES = [
+  /^Stream isn't writeable/,
+  /^Command timed out/,
+  /^Connection is closed/,
+  /max retries per request/i,
+  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH/,
+];
 const UNAVAILABLE_NAMES = new Set(['MaxRetriesPerRequestError', 'ConnectionClosedError']);
 
 /** Whether an error means Redis is away (not that a command was wrong): the request gets 503. */

@@ -27,8 +27,18 @@ export class UnsupportedPatternError extends Error {
 }
 
 const DIGIT: CodeRanges = [[48, 57]];
-const WORD: CodeRanges = [[48, 57], [65, 90], [95, 95], [97, 122]];
-const SPACE: CodeRanges = [[9, 13], [32, 32], [160, 160], [0xfeff, 0xfeff]];
+const WORD: CodeRanges = [
+  [48, 57],
+  [65, 90],
+  [95, 95],
+  [97, 122],
+];
+const SPACE: CodeRanges = [
+  [9, 13],
+  [32, 32],
+  [160, 160],
+  [0xfeff, 0xfeff],
+];
 /** Quantifier bounds above this would blow up the grammar. */
 const MAX_REPEAT = 1000;
 
@@ -109,7 +119,15 @@ class Parser {
       case '[':
         return this.characterClass();
       case '.':
-        return { type: 'class', ranges: [[10, 10], [13, 13], [0x2028, 0x2029]], negated: true };
+        return {
+          type: 'class',
+          ranges: [
+            [10, 10],
+            [13, 13],
+            [0x2028, 0x2029],
+          ],
+          negated: true,
+        };
       case '\\':
         return this.escape(false);
       case '^':
@@ -129,12 +147,20 @@ class Parser {
   private escape(inClass: boolean): RegexNode {
     if (this.done()) throw new UnsupportedPatternError('the pattern ends with a backslash');
     const char = this.next();
-    const ranges: Record<string, [CodeRanges, boolean]> = { d: [DIGIT, false], D: [DIGIT, true], w: [WORD, false], W: [WORD, true], s: [SPACE, false], S: [SPACE, true] };
+    const ranges: Record<string, [CodeRanges, boolean]> = {
+      d: [DIGIT, false],
+      D: [DIGIT, true],
+      w: [WORD, false],
+      W: [WORD, true],
+      s: [SPACE, false],
+      S: [SPACE, true],
+    };
     if (ranges[char]) return { type: 'class', ranges: ranges[char][0], negated: ranges[char][1] };
     const controls: Record<string, number> = { t: 9, n: 10, v: 11, f: 12, r: 13, '0': 0 };
     if (inClass && char === 'b') return single('\b');
     if (controls[char] !== undefined && !(char === '0' && /\d/.test(this.source[this.position] ?? ''))) return single(String.fromCharCode(controls[char]));
-    const hex = char === 'x' ? /^[0-9a-fA-F]{2}/.exec(this.source.slice(this.position)) : char === 'u' ? /^[0-9a-fA-F]{4}/.exec(this.source.slice(this.position)) : null;
+    const hex =
+      char === 'x' ? /^[0-9a-fA-F]{2}/.exec(this.source.slice(this.position)) : char === 'u' ? /^[0-9a-fA-F]{4}/.exec(this.source.slice(this.position)) : null;
     if (hex) {
       this.position += hex[0].length;
       return single(String.fromCodePoint(parseInt(hex[0], 16)));
@@ -160,7 +186,8 @@ class Parser {
       if (this.peek() === '-' && this.source[this.position + 1] !== ']' && this.position + 1 < this.source.length) {
         this.position += 1;
         const high = this.classMember();
-        if (high.type !== 'class' || high.ranges.length !== 1 || high.ranges[0]![0] !== high.ranges[0]![1]) throw new UnsupportedPatternError('a class range must join two characters');
+        if (high.type !== 'class' || high.ranges.length !== 1 || high.ranges[0]![0] !== high.ranges[0]![1])
+          throw new UnsupportedPatternError('a class range must join two characters');
         const end = high.ranges[0]![0];
         if (end < start) throw new UnsupportedPatternError('a class range is out of order');
         ranges.push([start, end]);

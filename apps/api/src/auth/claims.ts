@@ -15,7 +15,7 @@ export function principalFromClaims(claims: Record<string, unknown>): Principal 
   const known = new Set<string>(SCOPES);
   const scopes = [...new Set(scopeList.filter((entry): entry is string => typeof entry === 'string' && known.has(entry)))];
   if (models !== undefined && !(Array.isArray(models) && models.every((model) => typeof model === 'string'))) {
-    throw new AuthenticationError('The token\'s `models` claim must be an array of model ids.', 'invalid_token');
+    throw new AuthenticationError("The token's `models` claim must be an array of model ids.", 'invalid_token');
   }
   return {
     sub,

@@ -13,7 +13,9 @@ describe('createJwtVerifier', () => {
     expect(() => createJwtVerifier({ ...settings, JWT_SECRET_KEY: 'short' })).toThrow(ConfigError);
     expect(() => createJwtVerifier({ JWT_PUBLIC_KEY: 'nope', JWT_CLOCK_TOLERANCE_S: 0 })).toThrow(ConfigError);
     const { publicKey } = generateKeyPairSync('ed25519');
-    expect(() => createJwtVerifier({ JWT_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString(), JWT_CLOCK_TOLERANCE_S: 0 })).toThrow(/RSA or EC/);
+    expect(() => createJwtVerifier({ JWT_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString(), JWT_CLOCK_TOLERANCE_S: 0 })).toThrow(
+      /RSA or EC/,
+    );
   });
 
   it('reads a PEM whose newlines were written as \\n in a one-line env value', async () => {

@@ -16,7 +16,8 @@ export interface TokenRequest {
 
 /** Signs a token with JWT_SECRET_KEY, with the configured issuer and audience. */
 export function mintToken(config: Pick<Config, 'JWT_SECRET_KEY' | 'JWT_ISSUER' | 'JWT_AUDIENCE'>, request: TokenRequest): string {
-  if (!config.JWT_SECRET_KEY) throw new Error('Minting a token needs JWT_SECRET_KEY (tokens for JWT_PUBLIC_KEY or JWT_JWKS_URL come from your identity provider).');
+  if (!config.JWT_SECRET_KEY)
+    throw new Error('Minting a token needs JWT_SECRET_KEY (tokens for JWT_PUBLIC_KEY or JWT_JWKS_URL come from your identity provider).');
   if (config.JWT_SECRET_KEY.length < 32) throw new Error('JWT_SECRET_KEY must be at least 32 characters (try: openssl rand -hex 32).');
   const algorithm = request.algorithm ?? 'HS256';
   if (!HMAC_ALGORITHMS.includes(algorithm)) throw new Error(`--alg must be one of ${HMAC_ALGORITHMS.join(', ')}.`);

@@ -25,7 +25,10 @@ describe('routeAccess', () => {
     expect(routeAccess(path)).toEqual({ public: false, scope });
   });
 
-  it.each(['/health', '/ready', '/', '/favicon.ico', '/v10/models', '/metricsx', '/dashboard', '/dashboard/dashboard.js', '/docs', '/openapi.json'])('%s is public', (path) => {
-    expect(routeAccess(path)).toEqual({ public: true });
-  });
+  it.each(['/health', '/ready', '/', '/favicon.ico', '/v10/models', '/metricsx', '/dashboard', '/dashboard/dashboard.js', '/docs', '/openapi.json'])(
+    '%s is public',
+    (path) => {
+      expect(routeAccess(path)).toEqual({ public: true });
+    },
+  );
 });

@@ -21,6 +21,13 @@ export function watchBatches(deps: ApiDeps): void {
     const batches = await Promise.all(jobs.map((job) => store.get(String((job.data as { batchId: string }).batchId)).catch(() => undefined)));
     return batches
       .filter((batch) => batch !== undefined)
-      .map((batch) => ({ id: batch.id, status: batch.status, total: batch.total, completed: batch.completed, failed: batch.failed, createdAt: batch.created_at }));
+      .map((batch) => ({
+        id: batch.id,
+        status: batch.status,
+        total: batch.total,
+        completed: batch.completed,
+        failed: batch.failed,
+        createdAt: batch.created_at,
+      }));
   });
 }

@@ -12,5 +12,9 @@ export function batchQueueOf(redis: Redis, config: Config): Queue {
 
 /** Hands a batch to the coordinators (its job id is the batch id, so adding it twice runs it once). */
 export async function addBatchJob(queue: Queue, batchId: string): Promise<void> {
-  await queue.add('batch', { batchId }, { jobId: batchId, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } });
+  await queue.add(
+    'batch',
+    { batchId },
+    { jobId: batchId, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } },
+  );
 }

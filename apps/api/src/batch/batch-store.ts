@@ -34,7 +34,17 @@ export interface BatchRecord {
   allowed_models?: string[];
 }
 
-const TIMESTAMPS = ['created_at', 'expires_at', 'in_progress_at', 'finalizing_at', 'completed_at', 'failed_at', 'expired_at', 'cancelling_at', 'cancelled_at'] as const;
+const TIMESTAMPS = [
+  'created_at',
+  'expires_at',
+  'in_progress_at',
+  'finalizing_at',
+  'completed_at',
+  'failed_at',
+  'expired_at',
+  'cancelling_at',
+  'cancelled_at',
+] as const;
 
 /** The OpenAI `batch` object. */
 export function batchObject(batch: BatchRecord) {
@@ -111,7 +121,17 @@ export function createBatchStore(redis: Redis, config: Config) {
       input: { endpoint: BatchEndpoint; input_file_id: string; completion_window: string; metadata: Record<string, string> | null; allowed_models?: string[] },
     ): Promise<BatchRecord> {
       const created = nowSeconds();
-      const batch: BatchRecord = { id: `batch_${randomUUID().replaceAll('-', '')}`, owner, status: 'validating', ...input, created_at: created, expires_at: created + 24 * 3600, total: 0, completed: 0, failed: 0 };
+      const batch: BatchRecord = {
+        id: `batch_${randomUUID().replaceAll('-', '')}`,
+        owner,
+        status: 'validating',
+        ...input,
+        created_at: created,
+        expires_at: created + 24 * 3600,
+        total: 0,
+        completed: 0,
+        failed: 0,
+      };
       await redis
         .multi()
         .hset(names.batch(batch.id), { id: batch.id, owner, status: batch.status, ...encode(batch) })

@@ -32,7 +32,12 @@ const STATUS_POLL_MS = 300;
  */
 export async function startBatchCoordinator(deps: Omit<BatchContext, 'store' | 'files' | 'lineJobs'> & { redis: Redis }): Promise<BatchCoordinator> {
   const { config, redis } = deps;
-  const context: BatchContext = { ...deps, store: createBatchStore(redis, config), files: createFileStore(redis, config), lineJobs: createLineJobs(redis, config) };
+  const context: BatchContext = {
+    ...deps,
+    store: createBatchStore(redis, config),
+    files: createFileStore(redis, config),
+    lineJobs: createLineJobs(redis, config),
+  };
   const { store } = context;
   let closing = false;
 
@@ -40,7 +45,14 @@ export async function startBatchCoordinator(deps: Omit<BatchContext, 'store' | '
     const log = await openResultLog(directory);
     await store.update(batch.id, { completed: log.counts.completed, failed: log.counts.failed });
     let watched: { status: BatchStatus | null; expiresAt: number } = { status: batch.status, expiresAt: batch.expires_at };
-    const poll = setInterval(() => void store.watch(batch.id).then((value) => (watched = value), () => undefined), STATUS_POLL_MS);
+    const poll = setInterval(
+      () =>
+        void store.watch(batch.id).then(
+          (value) => (watched = value),
+          () => undefined,
+        ),
+      STATUS_POLL_MS,
+    );
     const shouldStop = (): RunEnd | undefined => {
       if (closing) return 'shutdown';
       if (watched.status === 'cancelling') return 'cancelled';
@@ -63,8 +75,18 @@ export async function startBatchCoordinator(deps: Omit<BatchContext, 'store' | '
     if (batch.status === 'validating') {
       const input = await context.files.get(batch.input_file_id).catch(() => undefined);
       const validation = input
-        ? await validateInput(readLines(context.files.read(input)), batch.endpoint, context.models, config.BATCH_MAX_LINES, allowedByToken(batch, context.models))
-        : { errors: [{ code: 'file_not_found', message: `The input file '${batch.input_file_id}' no longer exists.`, param: 'input_file_id', line: null }], total: 0, models: [] };
+        ? await validateInput(
+            readLines(context.files.read(input)),
+            batch.endpoint,
+            context.models,
+            config.BATCH_MAX_LINES,
+            allowedByToken(batch, context.models),
+          )
+        : {
+            errors: [{ code: 'file_not_found', message: `The input file '${batch.input_file_id}' no longer exists.`, param: 'input_file_id', line: null }],
+            total: 0,
+            models: [],
+          };
       if (validation.errors.length > 0) {
         await store.transition(batch.id, ['validating', 'cancelling'], 'failed', { failed_at: nowSeconds(), errors: validation.errors });
         await rm(directory, { recursive: true, force: true });
@@ -120,7 +142,11 @@ export async function startBatchCoordinator(deps: Omit<BatchContext, 'store' | '
     maxStalledCount: 1000,
   });
   // A Redis outage is logged once by the API's connection listener, not once per BullMQ retry.
-  worker.on('error', (error) => (isRedisUnavailable(error) ? deps.logger.debug({ err: error }, 'batch coordinator waits for redis') : deps.logger.error({ err: error }, 'batch coordinator error')));
+  worker.on('error', (error) =>
+    isRedisUnavailable(error)
+      ? deps.logger.debug({ err: error }, 'batch coordinator waits for redis')
+      : deps.logger.error({ err: error }, 'batch coordinator error'),
+  );
   worker.on('failed', (job, error) => deps.logger.error({ err: error, batchId: job?.data.batchId }, 'batch coordinator failed a batch'));
   await worker.waitUntilReady();
 

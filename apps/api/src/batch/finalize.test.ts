@@ -11,7 +11,8 @@ describe('finalizeFiles', () => {
   it('writes each custom_id once, answers winning over errors', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'spool-final-'));
     const paths = partialPaths(directory);
-    const entry = (customId: string, ok: boolean) => JSON.stringify({ id: 'r', custom_id: customId, response: ok ? { status_code: 200 } : null, error: ok ? null : { code: 'x' } });
+    const entry = (customId: string, ok: boolean) =>
+      JSON.stringify({ id: 'r', custom_id: customId, response: ok ? { status_code: 200 } : null, error: ok ? null : { code: 'x' } });
     await writeFile(paths.output, [entry('a', true), entry('b', true), entry('a', true), '{"torn'].join('\n') + '\n');
     await writeFile(paths.errors, [entry('b', false), entry('c', false)].join('\n') + '\n');
     const adopted: Record<string, string> = {};
@@ -27,7 +28,11 @@ describe('finalizeFiles', () => {
     expect(result.completed).toBe(2);
     expect(result.failed).toBe(1);
     expect(result.output_file_id).toMatch(/^file-/);
-    const ids = (text: string) => text.trim().split('\n').map((line) => JSON.parse(line).custom_id);
+    const ids = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).custom_id);
     expect(ids(adopted['batch_1_output.jsonl']!)).toEqual(['a', 'b']);
     expect(ids(adopted['batch_1_error.jsonl']!)).toEqual(['c']);
   });

@@ -14,7 +14,13 @@ const derivedFileId = (batchId: string, kind: string) => `file-${createHash('sha
 /** Copies a partial file's lines whose custom_id is not yet in `seen`; returns how many it wrote. */
 async function dedupe(from: string, to: string, seen: Set<string>): Promise<number> {
   let written = 0;
-  if (!(await stat(from).then(() => true, () => false))) return 0;
+  if (
+    !(await stat(from).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return 0;
   await pipeline(
     readLines(createReadStream(from)),
     new Transform({
@@ -56,8 +62,10 @@ export async function finalizeFiles(files: FileStore, batch: BatchRecord, direct
   const completed = await dedupe(paths.output, outputTmp, seen);
   const failed = await dedupe(paths.errors, errorsTmp, seen);
   const result: Finalized = { completed, failed };
-  if (completed > 0) result.output_file_id = (await files.adopt(batch.owner, `${batch.id}_output.jsonl`, 'batch_output', outputTmp, derivedFileId(batch.id, 'output'))).id;
-  if (failed > 0) result.error_file_id = (await files.adopt(batch.owner, `${batch.id}_error.jsonl`, 'batch_output', errorsTmp, derivedFileId(batch.id, 'errors'))).id;
+  if (completed > 0)
+    result.output_file_id = (await files.adopt(batch.owner, `${batch.id}_output.jsonl`, 'batch_output', outputTmp, derivedFileId(batch.id, 'output'))).id;
+  if (failed > 0)
+    result.error_file_id = (await files.adopt(batch.owner, `${batch.id}_error.jsonl`, 'batch_output', errorsTmp, derivedFileId(batch.id, 'errors'))).id;
   await files.discard(outputTmp, errorsTmp);
   return result;
 }

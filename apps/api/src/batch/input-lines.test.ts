@@ -5,17 +5,31 @@ import { parseRequestLine, readLines, validateInput } from './input-lines.js';
 
 const models = [modelSpecSchema.parse({ id: 'tiny', aliases: ['tiny-alias'], source: 'tiny.gguf' })];
 const chat = (customId: string, extra: object = {}) =>
-  JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model: 'tiny', messages: [{ role: 'user', content: 'hi' }] }, ...extra });
+  JSON.stringify({
+    custom_id: customId,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model: 'tiny', messages: [{ role: 'user', content: 'hi' }] },
+    ...extra,
+  });
 
 describe('batch input lines', () => {
   it('numbers lines as an editor does and skips blank ones', async () => {
     const lines = [];
     for await (const line of readLines(Readable.from(['a\n\nb\r\n', 'c']))) lines.push(line);
-    expect(lines).toEqual([{ line: 1, text: 'a' }, { line: 3, text: 'b' }, { line: 4, text: 'c' }]);
+    expect(lines).toEqual([
+      { line: 1, text: 'a' },
+      { line: 3, text: 'b' },
+      { line: 4, text: 'c' },
+    ]);
   });
 
   it('resolves a model alias to its configured id', () => {
-    const parsed = parseRequestLine({ line: 1, text: chat('a', { body: { model: 'tiny-alias', messages: [{ role: 'user', content: 'x' }] } }) }, '/v1/chat/completions', models);
+    const parsed = parseRequestLine(
+      { line: 1, text: chat('a', { body: { model: 'tiny-alias', messages: [{ role: 'user', content: 'x' }] } }) },
+      '/v1/chat/completions',
+      models,
+    );
     expect(parsed.ok && parsed.request.spec.id).toBe('tiny');
   });
 
@@ -29,15 +43,27 @@ describe('batch input lines', () => {
     expect(check(chat('', {}))).toMatchObject({ code: 'missing_required_parameter', param: 'custom_id' });
     expect(check(chat('a', { method: 'GET' }))).toMatchObject({ code: 'invalid_method', param: 'method' });
     expect(check(chat('a', { url: '/v1/completions' }))).toMatchObject({ code: 'mismatched_url', param: 'url' });
-    expect(check(chat('a', { body: { model: 'big', messages: [{ role: 'user', content: 'x' }] } }))).toMatchObject({ code: 'model_not_found', param: 'body.model' });
-    expect(check(chat('a', { body: { model: 'tiny', messages: [{ role: 'user', content: 'x' }], temperature: 9 } }))).toMatchObject({ code: 'invalid_request', param: 'body.temperature' });
+    expect(check(chat('a', { body: { model: 'big', messages: [{ role: 'user', content: 'x' }] } }))).toMatchObject({
+      code: 'model_not_found',
+      param: 'body.model',
+    });
+    expect(check(chat('a', { body: { model: 'tiny', messages: [{ role: 'user', content: 'x' }], temperature: 9 } }))).toMatchObject({
+      code: 'invalid_request',
+      param: 'body.temperature',
+    });
   });
 
   it('reads /v1/responses lines and refuses what a batch line cannot do, naming it', () => {
     const response = (body: object) => JSON.stringify({ custom_id: 'r', method: 'POST', url: '/v1/responses', body: { model: 'tiny', input: 'hi', ...body } });
     const check = (text: string) => parseRequestLine({ line: 2, text }, '/v1/responses', models);
-    expect(check(response({ instructions: 'Be brief.' }))).toMatchObject({ ok: true, request: { endpoint: '/v1/responses', body: { input: 'hi', instructions: 'Be brief.' } } });
-    expect(check(response({ tools: [{ type: 'web_search' }] }))).toMatchObject({ ok: false, error: { line: 2, param: 'body.tools[0].type', message: expect.stringContaining("'web_search'") } });
+    expect(check(response({ instructions: 'Be brief.' }))).toMatchObject({
+      ok: true,
+      request: { endpoint: '/v1/responses', body: { input: 'hi', instructions: 'Be brief.' } },
+    });
+    expect(check(response({ tools: [{ type: 'web_search' }] }))).toMatchObject({
+      ok: false,
+      error: { line: 2, param: 'body.tools[0].type', message: expect.stringContaining("'web_search'") },
+    });
     expect(check(response({ previous_response_id: 'resp_1' }))).toMatchObject({ ok: false, error: { param: 'body.previous_response_id' } });
     expect(check(response({ background: true }))).toMatchObject({ ok: false, error: { param: 'body.background' } });
   });
@@ -53,6 +79,9 @@ describe('batch input lines', () => {
   it('fails an empty file and one over the line limit', async () => {
     expect((await validateInput(readLines(Readable.from(['\n'])), '/v1/chat/completions', models, 10)).errors[0]!.code).toBe('empty_file');
     const many = [chat('a'), chat('b'), chat('c')].join('\n');
-    expect((await validateInput(readLines(Readable.from([many])), '/v1/chat/completions', models, 2)).errors[0]).toMatchObject({ code: 'too_many_requests', line: 3 });
+    expect((await validateInput(readLines(Readable.from([many])), '/v1/chat/completions', models, 2)).errors[0]).toMatchObject({
+      code: 'too_many_requests',
+      line: 3,
+    });
   });
 });

@@ -43,8 +43,10 @@ function responseLineBody(body: unknown): ResponseCreateRequest {
   const parsed = responseCreateRequestSchema.parse(body);
   const unsupported = unsupportedInResponseRequest(parsed);
   if (unsupported) throw new InvalidRequestError(unsupported.message, unsupported.param);
-  if (parsed.previous_response_id) throw new InvalidRequestError("A batch line cannot continue a stored response: send the whole conversation as 'input'.", 'previous_response_id');
-  if (parsed.background || parsed.stream) throw new InvalidRequestError("A batch line is neither streamed nor run in the background.", parsed.background ? 'background' : 'stream');
+  if (parsed.previous_response_id)
+    throw new InvalidRequestError("A batch line cannot continue a stored response: send the whole conversation as 'input'.", 'previous_response_id');
+  if (parsed.background || parsed.stream)
+    throw new InvalidRequestError('A batch line is neither streamed nor run in the background.', parsed.background ? 'background' : 'stream');
   return parsed;
 }
 
@@ -59,7 +61,12 @@ type Parsed = { ok: true; request: BatchRequestLine } | { ok: false; error: Batc
 const fail = (line: number, code: string, message: string, param: string | null = null): Parsed => ({ ok: false, error: { code, message, param, line } });
 
 /** Checks one line against OpenAI's input format, the batch's endpoint and the configured models. */
-export function parseRequestLine({ line, text }: InputLine, endpoint: BatchEndpoint, models: ModelSpec[], allowed: (model: string) => boolean = () => true): Parsed {
+export function parseRequestLine(
+  { line, text }: InputLine,
+  endpoint: BatchEndpoint,
+  models: ModelSpec[],
+  allowed: (model: string) => boolean = () => true,
+): Parsed {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -70,12 +77,14 @@ export function parseRequestLine({ line, text }: InputLine, endpoint: BatchEndpo
   const { custom_id: customId, method, url, body } = value as Record<string, unknown>;
   if (typeof customId !== 'string' || customId === '') return fail(line, 'missing_required_parameter', `Line ${line} has no 'custom_id' string.`, 'custom_id');
   if (method !== 'POST') return fail(line, 'invalid_method', `Line ${line} has method '${String(method)}'; only 'POST' is supported.`, 'method');
-  if (url !== endpoint) return fail(line, 'mismatched_url', `Line ${line} has url '${String(url)}', which does not match the batch's endpoint '${endpoint}'.`, 'url');
+  if (url !== endpoint)
+    return fail(line, 'mismatched_url', `Line ${line} has url '${String(url)}', which does not match the batch's endpoint '${endpoint}'.`, 'url');
   try {
     const parsedBody = bodySchemas[endpoint](body);
     const spec = findModelSpec(models, parsedBody.model);
     if (!spec) return fail(line, 'model_not_found', `Line ${line} names the model '${parsedBody.model}', which does not exist.`, 'body.model');
-    if (!allowed(parsedBody.model)) return fail(line, 'model_not_allowed', `Line ${line} names the model '${parsedBody.model}', which this batch's token may not use.`, 'body.model');
+    if (!allowed(parsedBody.model))
+      return fail(line, 'model_not_allowed', `Line ${line} names the model '${parsedBody.model}', which this batch's token may not use.`, 'body.model');
     return { ok: true, request: { line, customId, spec, endpoint, body: parsedBody } as BatchRequestLine };
   } catch (error) {
     if (error instanceof InvalidRequestError) {
@@ -125,7 +134,12 @@ export async function validateInput(
     }
     const first = seen.get(parsed.request.customId);
     if (first !== undefined) {
-      report({ code: 'duplicate_custom_id', message: `Line ${input.line} repeats the custom_id '${parsed.request.customId}' of line ${first}.`, param: 'custom_id', line: input.line });
+      report({
+        code: 'duplicate_custom_id',
+        message: `Line ${input.line} repeats the custom_id '${parsed.request.customId}' of line ${first}.`,
+        param: 'custom_id',
+        line: input.line,
+      });
       continue;
     }
     seen.set(parsed.request.customId, input.line);

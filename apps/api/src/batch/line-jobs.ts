@@ -77,7 +77,12 @@ export function createLineJobs(redis: Redis, config: Config): LineJobs {
         })),
       );
     } catch (error) {
-      await tokens.release(model, jobs.filter((_, index) => reservations[index] === 'reserved').map((job) => job.jobId)).catch(() => undefined);
+      await tokens
+        .release(
+          model,
+          jobs.filter((_, index) => reservations[index] === 'reserved').map((job) => job.jobId),
+        )
+        .catch(() => undefined);
       throw error;
     }
   }
@@ -116,7 +121,10 @@ export function createLineJobs(redis: Redis, config: Config): LineJobs {
           pending.delete(jobId);
           if (!entry) return;
           const job = await Job.fromId((await queueOf(entry.model)).queue, jobId);
-          const removed = await job?.remove().then(() => true, () => false);
+          const removed = await job?.remove().then(
+            () => true,
+            () => false,
+          );
           if (removed) await tokens.release(entry.model, [jobId]);
           else await redis.publish(names.cancelChannel, jobId);
         }),

@@ -28,14 +28,23 @@ export function successLine(request: BatchRequestLine, requestId: string, result
   let body: object;
   if (request.endpoint === '/v1/responses') {
     const id = `resp_${hex()}`;
-    body = responsesFormat({ id, model: request.body.model, created }, { request: request.body, context: [], input: inputItemsOf(request.body, idHexOf(id)) }).final(choices, result.usage);
+    body = responsesFormat(
+      { id, model: request.body.model, created },
+      { request: request.body, context: [], input: inputItemsOf(request.body, idHexOf(id)) },
+    ).final(choices, result.usage);
   } else if (request.endpoint === '/v1/chat/completions') {
     const legacyFunctions = !request.body.tools?.length && !!request.body.functions?.length;
-    body = chatFormat({ id: `chatcmpl-${hex()}`, model: request.body.model, created, systemFingerprint: systemFingerprint(request.spec) }, { legacyFunctions }).final(choices, result.usage);
+    body = chatFormat(
+      { id: `chatcmpl-${hex()}`, model: request.body.model, created, systemFingerprint: systemFingerprint(request.spec) },
+      { legacyFunctions },
+    ).final(choices, result.usage);
   } else {
     const prompts = typeof request.body.prompt === 'string' ? [request.body.prompt] : request.body.prompt;
     const echo = request.body.echo ? prompts.flatMap((prompt) => Array<string>(request.body.n ?? 1).fill(prompt)) : undefined;
-    body = completionFormat({ id: `cmpl-${hex()}`, model: request.body.model, created, systemFingerprint: systemFingerprint(request.spec) }, echo).final(choices, result.usage);
+    body = completionFormat({ id: `cmpl-${hex()}`, model: request.body.model, created, systemFingerprint: systemFingerprint(request.spec) }, echo).final(
+      choices,
+      result.usage,
+    );
   }
   return { id: `batch_req_${hex()}`, custom_id: request.customId, response: { status_code: 200, request_id: requestId, body }, error: null };
 }

@@ -23,7 +23,10 @@ export const partialPaths = (directory: string) => ({ output: join(directory, 'o
 
 /** Reads a partial file back: the custom_ids it holds (a torn last line is ignored, and re-run). */
 async function recover(path: string, done: Set<string>): Promise<number> {
-  const size = await stat(path).then((stats) => stats.size, () => -1);
+  const size = await stat(path).then(
+    (stats) => stats.size,
+    () => -1,
+  );
   if (size <= 0) return 0;
   let count = 0;
   for await (const { text } of readLines(createReadStream(path))) {
@@ -56,7 +59,9 @@ export async function openResultLog(directory: string): Promise<ResultLog> {
 
   // Resolves once the lines reached the file, not just Node's buffer.
   const write = (stream: NodeJS.WritableStream, lines: string[]) =>
-    lines.length === 0 ? Promise.resolve() : new Promise<void>((resolve, reject) => stream.write(lines.join(''), (error) => (error ? reject(error) : resolve())));
+    lines.length === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve, reject) => stream.write(lines.join(''), (error) => (error ? reject(error) : resolve())));
 
   async function flush() {
     const batch = buffered;

@@ -4,7 +4,13 @@ import { cacheKey, canonicalJson, KEY_EXCLUDED_FIELDS, modelOfKey } from './cach
 
 const defaults = { temperature: 1, top_p: 1, n: 1, presence_penalty: 0, frequency_penalty: 0, stop: [] };
 const keyOf = (body: Record<string, unknown>, scope = 'alice', model = 'stories260K') =>
-  cacheKey({ endpoint: 'chatcmpl', model, scope, defaults, body: chatCompletionRequestSchema.parse({ model: 'alias', messages: [{ role: 'user', content: 'hi' }], ...body }) });
+  cacheKey({
+    endpoint: 'chatcmpl',
+    model,
+    scope,
+    defaults,
+    body: chatCompletionRequestSchema.parse({ model: 'alias', messages: [{ role: 'user', content: 'hi' }], ...body }),
+  });
 
 describe('cacheKey', () => {
   it('ignores stream, stream_options and user', () => {
@@ -24,7 +30,16 @@ describe('cacheKey', () => {
 
   it('changes with every setting that changes the output', () => {
     const base = keyOf({});
-    for (const change of [{ seed: 1 }, { top_p: 0.5 }, { n: 2 }, { stop: 'x' }, { max_tokens: 3 }, { presence_penalty: 1 }, { frequency_penalty: 1 }, { messages: [{ role: 'user', content: 'ho' }] }]) {
+    for (const change of [
+      { seed: 1 },
+      { top_p: 0.5 },
+      { n: 2 },
+      { stop: 'x' },
+      { max_tokens: 3 },
+      { presence_penalty: 1 },
+      { frequency_penalty: 1 },
+      { messages: [{ role: 'user', content: 'ho' }] },
+    ]) {
       expect(keyOf(change), JSON.stringify(change)).not.toBe(base);
     }
   });
@@ -39,7 +54,9 @@ describe('cacheKey', () => {
 
   it('scopes by tenant and endpoint, and keeps the model readable', () => {
     expect(keyOf({}, 'alice')).not.toBe(keyOf({}, 'bob'));
-    expect(cacheKey({ endpoint: 'cmpl', model: 'm', scope: 's', defaults: {}, body: {} })).not.toBe(cacheKey({ endpoint: 'chatcmpl', model: 'm', scope: 's', defaults: {}, body: {} }));
+    expect(cacheKey({ endpoint: 'cmpl', model: 'm', scope: 's', defaults: {}, body: {} })).not.toBe(
+      cacheKey({ endpoint: 'chatcmpl', model: 'm', scope: 's', defaults: {}, body: {} }),
+    );
     expect(modelOfKey(keyOf({}, 'alice', 'org/model:q4'))).toBe('org/model:q4');
   });
 

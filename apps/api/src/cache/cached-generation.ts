@@ -25,13 +25,23 @@ export interface CacheHandlers {
 }
 
 /** What a request may do with the cache, from CACHE_POLICY, its sampling settings and Cache-Control. */
-export function cacheAccess(config: Config, body: Record<string, unknown>, cacheControl: string | undefined, alwaysDeterministic = false): { read: boolean; write: boolean } {
+export function cacheAccess(
+  config: Config,
+  body: Record<string, unknown>,
+  cacheControl: string | undefined,
+  alwaysDeterministic = false,
+): { read: boolean; write: boolean } {
   if (config.CACHE_POLICY === 'off') return { read: false, write: false };
   // A request without temperature samples at 1, as OpenAI's does: only a seed makes it reproducible.
   const deterministic = alwaysDeterministic || ((body.temperature as number | null | undefined) ?? 1) === 0 || body.seed != null;
   if (config.CACHE_POLICY === 'deterministic' && !deterministic) return { read: false, write: false };
   if (!cacheControl) return { read: true, write: true };
-  const directives = new Set(cacheControl.toLowerCase().split(',').map((part) => part.trim()));
+  const directives = new Set(
+    cacheControl
+      .toLowerCase()
+      .split(',')
+      .map((part) => part.trim()),
+  );
   if (directives.has('no-store')) return { read: false, write: false };
   if (directives.has('no-cache')) return { read: false, write: true };
   return { read: true, write: true };
@@ -46,7 +56,8 @@ export function replayOutput(result: CachedResult): JobOutput[] {
   const parts: JobOutput[] = [];
   for (const [choice, state] of result.choices.entries()) {
     if (state.text !== '') parts.push({ type: 'text', choice, text: state.text, ...(state.logprobs ? { logprobs: state.logprobs } : {}) });
-    for (const [index, call] of state.toolCalls.entries()) parts.push({ type: 'tool-call', choice, index, id: call.id, name: call.name, arguments: call.arguments });
+    for (const [index, call] of state.toolCalls.entries())
+      parts.push({ type: 'tool-call', choice, index, id: call.id, name: call.name, arguments: call.arguments });
     parts.push({ type: 'choice-end', choice, finishReason: state.finishReason });
   }
   parts.push({ type: 'done', usage: result.usage, ...(result.embeddings ? { embeddings: result.embeddings } : {}) });
@@ -54,12 +65,20 @@ export function replayOutput(result: CachedResult): JobOutput[] {
 }
 
 /** Passes output through and hands over the final result when `done` arrives with every choice finished. */
-export async function* recordOutput(output: AsyncIterable<JobOutput> | Iterable<JobOutput>, choices: number, onResult: (result: CachedResult) => void): AsyncIterable<JobOutput> {
+export async function* recordOutput(
+  output: AsyncIterable<JobOutput> | Iterable<JobOutput>,
+  choices: number,
+  onResult: (result: CachedResult) => void,
+): AsyncIterable<JobOutput> {
   const answers = createChoiceAnswers(choices);
   for await (const part of output) {
     answers.add(part);
     if (part.type === 'done' && answers.choices.every((answer) => answer.finishReason !== null)) {
-      onResult({ choices: answers.choices.map((answer) => ({ ...answer, finishReason: answer.finishReason! })), usage: part.usage, ...(part.embeddings ? { embeddings: part.embeddings } : {}) });
+      onResult({
+        choices: answers.choices.map((answer) => ({ ...answer, finishReason: answer.finishReason! })),
+        usage: part.usage,
+        ...(part.embeddings ? { embeddings: part.embeddings } : {}),
+      });
     }
     yield part;
   }
@@ -69,7 +88,14 @@ export async function* recordOutput(output: AsyncIterable<JobOutput> | Iterable<
  * The cache in the request path: look up (L1 → L2 → L3), wait on an identical generation in flight,
  * or generate and store. Sets `x-cache` and `res.locals.cache` on every answer.
  */
-export async function answerWithCache(cache: ResponseCache | undefined, config: Config, req: Request, res: Response, request: CacheableRequest, handlers: CacheHandlers): Promise<void> {
+export async function answerWithCache(
+  cache: ResponseCache | undefined,
+  config: Config,
+  req: Request,
+  res: Response,
+  request: CacheableRequest,
+  handlers: CacheHandlers,
+): Promise<void> {
   const access = cache ? cacheAccess(config, request.body, req.get('cache-control'), request.deterministic) : { read: false, write: false };
   const mark = (status: CacheStatus, coalesced = false) => {
     res.setHeader('x-cache', status);

@@ -8,7 +8,16 @@ export const cachedResultSchema = z.object({
       text: z.string(),
       toolCalls: z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() })),
       finishReason: finishReasonSchema,
-      logprobs: z.array(z.object({ token: z.string(), logprob: z.number(), bytes: z.array(z.number()), top_logprobs: z.array(z.object({ token: z.string(), logprob: z.number(), bytes: z.array(z.number()) })) })).optional(),
+      logprobs: z
+        .array(
+          z.object({
+            token: z.string(),
+            logprob: z.number(),
+            bytes: z.array(z.number()),
+            top_logprobs: z.array(z.object({ token: z.string(), logprob: z.number(), bytes: z.array(z.number()) })),
+          }),
+        )
+        .optional(),
     }),
   ),
   usage: usageSchema,

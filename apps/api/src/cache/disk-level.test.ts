@@ -9,7 +9,12 @@ describe('disk level (L3)', () => {
   const levels: DiskLevel[] = [];
   const open = (options: { maxBytes?: number; ttlMs?: number; now?: () => number } = {}, dir = mkdtempSync(join(tmpdir(), 'spool-l3-'))) => {
     dirs.push(dir);
-    const level = createDiskLevel({ path: join(dir, 'cache', 'l3.sqlite'), maxBytes: options.maxBytes ?? 1e6, ttlMs: options.ttlMs ?? 60_000, now: options.now });
+    const level = createDiskLevel({
+      path: join(dir, 'cache', 'l3.sqlite'),
+      maxBytes: options.maxBytes ?? 1e6,
+      ttlMs: options.ttlMs ?? 60_000,
+      now: options.now,
+    });
     levels.push(level);
     return level;
   };

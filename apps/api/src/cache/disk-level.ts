@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
-
 const TOUCH_GRANULARITY_MS = 1000;
 
 export interface DiskLevel {

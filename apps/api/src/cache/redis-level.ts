@@ -76,31 +76,48 @@ export function createRedisLevel(options: RedisLevelOptions): RedisLevel {
 
   return {
     get: (key) =>
-      guarded('get', async () => {
-        const value = await keyv.get<string>(key);
-        return typeof value === 'string' ? Buffer.from(value, 'base64') : undefined;
-      }, undefined),
+      guarded(
+        'get',
+        async () => {
+          const value = await keyv.get<string>(key);
+          return typeof value === 'string' ? Buffer.from(value, 'base64') : undefined;
+        },
+        undefined,
+      ),
     set: (key, bytes) => guarded('set', async () => void (await keyv.set(key, bytes.toString('base64'), options.ttlMs)), undefined),
     delete: (key) => guarded('delete', async () => void (await keyv.delete(key)), undefined),
     deletePrefix: (prefix) =>
-      guarded('delete', async () => {
-        const redis = await keyv.store.getClient();
-        let removed = 0;
-        for await (const keys of redis.scanIterator({ MATCH: `${options.namespace}${separator}${prefix}*`, COUNT: 500 })) {
-          if (keys.length > 0) removed += await redis.unlink(keys);
-        }
-        return removed;
-      }, 0, 30_000),
+      guarded(
+        'delete',
+        async () => {
+          const redis = await keyv.store.getClient();
+          let removed = 0;
+          for await (const keys of redis.scanIterator({ MATCH: `${options.namespace}${separator}${prefix}*`, COUNT: 500 })) {
+            if (keys.length > 0) removed += await redis.unlink(keys);
+          }
+          return removed;
+        },
+        0,
+        30_000,
+      ),
     tryLock: (key, token, ttlMs) =>
-      guarded('lock', async () => {
-        const redis = await keyv.store.getClient();
-        return (await redis.set(lockKey(key), token, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } })) === 'OK';
-      }, undefined),
+      guarded(
+        'lock',
+        async () => {
+          const redis = await keyv.store.getClient();
+          return (await redis.set(lockKey(key), token, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } })) === 'OK';
+        },
+        undefined,
+      ),
     unlock: (key, token) =>
-      guarded('unlock', async () => {
-        const redis = await keyv.store.getClient();
-        await redis.eval(UNLOCK_SCRIPT, { keys: [lockKey(key)], arguments: [token] });
-      }, undefined),
+      guarded(
+        'unlock',
+        async () => {
+          const redis = await keyv.store.getClient();
+          await redis.eval(UNLOCK_SCRIPT, { keys: [lockKey(key)], arguments: [token] });
+        },
+        undefined,
+      ),
     get errors() {
       return errors;
     },

@@ -78,7 +78,11 @@ export function createResponseCache({ config, logger, models }: ResponseCacheOpt
     timeoutMs: config.CACHE_L2_TIMEOUT_MS,
     logger,
   });
-  const l3 = createDiskLevel({ path: join(config.SPOOL_DATA_DIR, 'cache', `${config.REDIS_PREFIX}.sqlite`), maxBytes: config.CACHE_L3_MAX_BYTES, ttlMs: config.CACHE_L3_TTL_S * 1000 });
+  const l3 = createDiskLevel({
+    path: join(config.SPOOL_DATA_DIR, 'cache', `${config.REDIS_PREFIX}.sqlite`),
+    maxBytes: config.CACHE_L3_MAX_BYTES,
+    ttlMs: config.CACHE_L3_TTL_S * 1000,
+  });
   const counts = { hitsL1: 0, hitsL2: 0, hitsL3: 0, misses: 0, bypass: 0, coalesced: 0, stores: 0, corrupt: 0 };
   const flights = new Map<string, { promise: Promise<CachedResult | undefined>; resolve(result: CachedResult | undefined): void; lockToken?: string }>();
   const replicaToken = randomUUID();

@@ -15,8 +15,15 @@ const getCurrentTime: SpoolFunction = {
     let format: Intl.DateTimeFormat;
     try {
       format = new Intl.DateTimeFormat('en-CA', {
-        timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-        hourCycle: 'h23', timeZoneName: 'longOffset',
+        timeZone: timezone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        hourCycle: 'h23',
+        timeZoneName: 'longOffset',
       });
     } catch {
       throw new InvalidRequestError(`Unknown time zone '${timezone}'.`, 'timezone', 'invalid_arguments');

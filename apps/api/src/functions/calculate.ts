@@ -5,9 +5,19 @@ import { InvalidRequestError } from '@spool/shared';
  * ^ (right-associative), parentheses, unary signs, the constants pi and e, and the functions below.
  */
 const FUNCTIONS: Record<string, (...args: number[]) => number> = {
-  sqrt: Math.sqrt, abs: Math.abs, round: Math.round, floor: Math.floor, ceil: Math.ceil,
-  sin: Math.sin, cos: Math.cos, tan: Math.tan, ln: Math.log, log: Math.log10, exp: Math.exp,
-  min: Math.min, max: Math.max,
+  sqrt: Math.sqrt,
+  abs: Math.abs,
+  round: Math.round,
+  floor: Math.floor,
+  ceil: Math.ceil,
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  ln: Math.log,
+  log: Math.log10,
+  exp: Math.exp,
+  min: Math.min,
+  max: Math.max,
 };
 const CONSTANTS: Record<string, number> = { pi: Math.PI, e: Math.E };
 
@@ -20,7 +30,8 @@ export function evaluateArithmetic(expression: string): number {
   const peek = () => tokens[position];
   const take = (expected?: string) => {
     const token = tokens[position];
-    if (expected !== undefined && token !== expected) fail(token === undefined ? `expected '${expected}' at the end` : `expected '${expected}' but found '${token}'`);
+    if (expected !== undefined && token !== expected)
+      fail(token === undefined ? `expected '${expected}' at the end` : `expected '${expected}' but found '${token}'`);
     position += 1;
     return token;
   };
@@ -40,13 +51,13 @@ export function evaluateArithmetic(expression: string): number {
     return value;
   }
   function unary(): number {
-    if (peek() === '-') return take(), -unary();
-    if (peek() === '+') return take(), unary();
+    if (peek() === '-') return (take(), -unary());
+    if (peek() === '+') return (take(), unary());
     return power();
   }
   function power(): number {
     const base = atom();
-    if (peek() === '^' || peek() === '**') return take(), base ** unary();
+    if (peek() === '^' || peek() === '**') return (take(), base ** unary());
     return base;
   }
   function atom(): number {

@@ -83,7 +83,13 @@ export function executeToolsHandler(deps: ApiDeps, parse: (body: unknown) => Cha
         const format = chatFormat({ id, model: body.model, created: Math.floor(Date.now() / 1000) });
         const final = format.final;
         format.final = (choices, usage) => ({ ...final(choices, usage), spool_tool_calls: executed });
-        await relay(res, replay(), format, { stream, includeUsage: body.stream_options?.include_usage === true, choices: 1, startedAt: res.locals.startedAt, stallMs: deps.config.SSE_STALL_TIMEOUT_MS });
+        await relay(res, replay(), format, {
+          stream,
+          includeUsage: body.stream_options?.include_usage === true,
+          choices: 1,
+          startedAt: res.locals.startedAt,
+          stallMs: deps.config.SSE_STALL_TIMEOUT_MS,
+        });
         return;
       }
       messages.push({

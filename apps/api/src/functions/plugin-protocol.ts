@@ -14,8 +14,7 @@ export type ModuleLoad = { file: string; functions: PluginDefinition[] } | { fil
 
 /** Messages from the API to a plugin thread. */
 export type ToPluginThread =
-  | { type: 'call'; name: string; args: Record<string, unknown> }
-  | { type: 'counted'; id: number; tokens?: number; error?: ThreadError };
+  { type: 'call'; name: string; args: Record<string, unknown> } | { type: 'counted'; id: number; tokens?: number; error?: ThreadError };
 
 /** Messages from a plugin thread: its modules once loaded, a call's result, a token count it needs. */
 export type FromPluginThread =

@@ -33,10 +33,15 @@ async function importModules(dir: string): Promise<ModuleLoad[]> {
       const exported = module.functions ?? module.default;
       const list = Array.isArray(exported) ? exported : exported ? [exported] : [];
       if (list.length === 0) throw new Error('the module exports no functions (default export or `functions`)');
-      for (const fn of list) if (!fn || typeof fn.name !== 'string' || typeof fn.handler !== 'function' || typeof fn.parameters !== 'object') throw new Error('an export is not a function definition {name, description, parameters, handler}');
+      for (const fn of list)
+        if (!fn || typeof fn.name !== 'string' || typeof fn.handler !== 'function' || typeof fn.parameters !== 'object')
+          throw new Error('an export is not a function definition {name, description, parameters, handler}');
       // The first module to export a name keeps it, as the API's registry decides.
       for (const fn of list) if (!handlers.has(fn.name)) handlers.set(fn.name, fn.handler);
-      loads.push({ file: path, functions: list.map(({ name, description, parameters, timeoutMs, maxResultBytes }) => ({ name, description, parameters, timeoutMs, maxResultBytes })) });
+      loads.push({
+        file: path,
+        functions: list.map(({ name, description, parameters, timeoutMs, maxResultBytes }) => ({ name, description, parameters, timeoutMs, maxResultBytes })),
+      });
     } catch (error) {
       loads.push({ file: path, error: error instanceof Error ? error.message : String(error) });
     }

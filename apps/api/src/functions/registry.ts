@@ -82,7 +82,11 @@ export function createFunctionRegistry(options: RegistryOptions): FunctionRegist
       if (!entry.validate(args)) {
         const issue = entry.validate.errors![0]!;
         const where = issue.instancePath ? `'${issue.instancePath.slice(1).replaceAll('/', '.')}' ` : '';
-        throw new InvalidRequestError(`Invalid arguments for '${name}': ${where}${issue.message}.`, issue.instancePath.slice(1).replaceAll('/', '.') || null, 'invalid_arguments');
+        throw new InvalidRequestError(
+          `Invalid arguments for '${name}': ${where}${issue.message}.`,
+          issue.instancePath.slice(1).replaceAll('/', '.') || null,
+          'invalid_arguments',
+        );
       }
       let result: unknown;
       try {
@@ -94,7 +98,8 @@ export function createFunctionRegistry(options: RegistryOptions): FunctionRegist
       }
       const bytes = Buffer.byteLength(JSON.stringify(result ?? null));
       const limit = entry.fn.maxResultBytes ?? options.maxResultBytes;
-      if (bytes > limit) throw new SpoolError(500, `The result of '${name}' is ${bytes} bytes, over its limit of ${limit}.`, 'server_error', 'function_result_too_large');
+      if (bytes > limit)
+        throw new SpoolError(500, `The result of '${name}' is ${bytes} bytes, over its limit of ${limit}.`, 'server_error', 'function_result_too_large');
       return result ?? null;
     },
   };

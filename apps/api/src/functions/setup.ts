@@ -15,7 +15,12 @@ const PLUGIN_LOAD_TIMEOUT_MS = 60_000;
  * The API has no tokenizer: a count runs as a job on one of the model's workers, as a completion
  * input with `maxTokens: 0`, which the worker answers with the prompt's token count alone.
  */
-export async function countTokensOnWorker(deps: Pick<ApiDeps, 'config' | 'jobs' | 'models' | 'registry'>, model: string, text: string, signal?: AbortSignal): Promise<number> {
+export async function countTokensOnWorker(
+  deps: Pick<ApiDeps, 'config' | 'jobs' | 'models' | 'registry'>,
+  model: string,
+  text: string,
+  signal?: AbortSignal,
+): Promise<number> {
   const { spec } = resolveModel(deps, model);
   const now = Date.now();
   const job: GenerationJob = {

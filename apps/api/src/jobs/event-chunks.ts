@@ -20,8 +20,9 @@ export function sseEventOf(event: JobEvent, format: ResponseFormat, choiceCount:
   switch (event.type) {
     case 'start': {
       if (event.attempt > 1) return { name: 'reset', data: { object: 'job.reset', attempt: event.attempt } };
-      const chunks = Array.from({ length: choiceCount }, (_, choice) =>
-        format.chunk(choice, format.roleChunk ? { kind: 'role' } : { kind: 'text', text: '' }, null) as { choices: object[] },
+      const chunks = Array.from(
+        { length: choiceCount },
+        (_, choice) => format.chunk(choice, format.roleChunk ? { kind: 'role' } : { kind: 'text', text: '' }, null) as { choices: object[] },
       );
       return { data: { ...chunks[0], choices: chunks.flatMap((chunk) => chunk.choices) } };
     }

@@ -16,7 +16,11 @@ export function startingAfter(req: Request): number {
   const raw = header ?? (typeof query === 'string' ? query : undefined);
   if (raw === undefined || raw === '') return -1;
   if (!/^\d+$/.test(raw.trim())) {
-    throw new InvalidRequestError(`Invalid event id '${raw}': expected a sequence number.`, header === undefined ? 'starting_after' : 'Last-Event-ID', 'invalid_value');
+    throw new InvalidRequestError(
+      `Invalid event id '${raw}': expected a sequence number.`,
+      header === undefined ? 'starting_after' : 'Last-Event-ID',
+      'invalid_value',
+    );
   }
   return Number(raw);
 }

@@ -1,13 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  eventLogEntryId,
-  InvalidRequestError,
-  PRIORITY,
-  type AsyncJobObject,
-  type GenerationJob,
-  type JobEvent,
-  type OpenAIErrorBody,
-} from '@spool/shared';
+import { eventLogEntryId, InvalidRequestError, PRIORITY, type AsyncJobObject, type GenerationJob, type JobEvent, type OpenAIErrorBody } from '@spool/shared';
 import type { ApiDeps } from '../deps.js';
 import { readLog, type LoggedEvent } from './event-log.js';
 import { formatOf } from './job-format.js';

@@ -50,11 +50,31 @@ export function createPrometheusMetrics() {
     buckets: TOKEN_GAP_BUCKETS,
     registers: [registry],
   });
-  const promptTokens = new Counter({ name: 'spool_prompt_tokens_total', help: 'Prompt tokens processed.', labelNames: ['model'] as const, registers: [registry] });
-  const generatedTokens = new Counter({ name: 'spool_generation_tokens_total', help: 'Tokens generated.', labelNames: ['model'] as const, registers: [registry] });
-  const cacheHits = new Counter({ name: 'spool_cache_hits_total', help: 'Responses served from the cache, by level (l1 memory, l2 Redis, l3 disk).', labelNames: ['level'] as const, registers: [registry] });
+  const promptTokens = new Counter({
+    name: 'spool_prompt_tokens_total',
+    help: 'Prompt tokens processed.',
+    labelNames: ['model'] as const,
+    registers: [registry],
+  });
+  const generatedTokens = new Counter({
+    name: 'spool_generation_tokens_total',
+    help: 'Tokens generated.',
+    labelNames: ['model'] as const,
+    registers: [registry],
+  });
+  const cacheHits = new Counter({
+    name: 'spool_cache_hits_total',
+    help: 'Responses served from the cache, by level (l1 memory, l2 Redis, l3 disk).',
+    labelNames: ['level'] as const,
+    registers: [registry],
+  });
   const cacheMisses = new Counter({ name: 'spool_cache_misses_total', help: 'Cacheable requests the cache could not answer.', registers: [registry] });
-  const errors = new Counter({ name: 'spool_errors_total', help: 'Error responses, by OpenAI error type and status.', labelNames: ['type', 'status'] as const, registers: [registry] });
+  const errors = new Counter({
+    name: 'spool_errors_total',
+    help: 'Error responses, by OpenAI error type and status.',
+    labelNames: ['type', 'status'] as const,
+    registers: [registry],
+  });
   for (const level of ['l1', 'l2', 'l3']) cacheHits.inc({ level }, 0);
 
   return {

@@ -9,7 +9,12 @@ export function requireBodyScopes(req: Request, res: Response, next: NextFunctio
   const principal = res.locals.principal as Principal | undefined;
   const body = req.body as { spool_execute_tools?: unknown } | undefined;
   if (principal && body?.spool_execute_tools === true && !principal.scopes.includes('functions')) {
-    throw new PermissionDeniedError("`spool_execute_tools` runs server-side functions and needs the 'functions' scope.", 'insufficient_scope', 'spool_execute_tools', 'functions');
+    throw new PermissionDeniedError(
+      "`spool_execute_tools` runs server-side functions and needs the 'functions' scope.",
+      'insufficient_scope',
+      'spool_execute_tools',
+      'functions',
+    );
   }
   next();
 }

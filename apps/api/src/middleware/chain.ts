@@ -16,7 +16,8 @@ export function chain(handlers: RequestHandler[]): RequestHandler {
       if (!handler) return next();
       try {
         const result: unknown = handler(req, res, step);
-        if (result instanceof Promise) result.then(undefined, (rejection: unknown) => step(rejection ?? new Error('A middleware promise was rejected without a reason.')));
+        if (result instanceof Promise)
+          result.then(undefined, (rejection: unknown) => step(rejection ?? new Error('A middleware promise was rejected without a reason.')));
       } catch (thrown) {
         step(thrown);
       }

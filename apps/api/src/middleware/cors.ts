@@ -2,7 +2,11 @@ import type { NextFunction, Request, Response } from 'express';
 import corsMiddleware from 'cors';
 
 /** The `CORS_ORIGINS` list: comma-separated origins, empty for none. */
-export const parseOrigins = (value: string) => value.split(',').map((origin) => origin.trim().replace(/\/$/, '')).filter(Boolean);
+export const parseOrigins = (value: string) =>
+  value
+    .split(',')
+    .map((origin) => origin.trim().replace(/\/$/, ''))
+    .filter(Boolean);
 
 const EXPOSED = [
   'x-request-id',

@@ -46,7 +46,8 @@ export function requestLog(deps: Pick<ApiDeps, 'logger' | 'metrics'>) {
         errorMessage: error?.message,
       };
       deps.metrics.record(entry);
-      if (deps.logger.isLevelEnabled('info')) deps.logger.info({ ...entry, path: req.path, ...(res.locals.cacheCoalesced ? { cacheCoalesced: true } : {}) }, 'request');
+      if (deps.logger.isLevelEnabled('info'))
+        deps.logger.info({ ...entry, path: req.path, ...(res.locals.cacheCoalesced ? { cacheCoalesced: true } : {}) }, 'request');
     });
     next();
   };

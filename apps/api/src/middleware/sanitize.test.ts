@@ -47,7 +47,13 @@ describe('checkPromptSize', () => {
 });
 
 describe('trustProxy', () => {
-  it.each([['false', false], ['', false], ['true', true], ['2', 2], ['10.0.0.0/8, 127.0.0.1', '10.0.0.0/8, 127.0.0.1']])('%s → %s', (value, expected) => {
+  it.each([
+    ['false', false],
+    ['', false],
+    ['true', true],
+    ['2', 2],
+    ['10.0.0.0/8, 127.0.0.1', '10.0.0.0/8, 127.0.0.1'],
+  ])('%s → %s', (value, expected) => {
     expect(trustProxy(value)).toEqual(expected);
   });
 });

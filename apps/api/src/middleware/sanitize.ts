@@ -1,5 +1,12 @@
 import type { NextFunction, Request, Response } from 'express';
-import { chatCompletionRequestSchema, completionRequestSchema, InvalidRequestError, responseCreateRequestSchema, type Config, type Logger } from '@spool/shared';
+import {
+  chatCompletionRequestSchema,
+  completionRequestSchema,
+  InvalidRequestError,
+  responseCreateRequestSchema,
+  type Config,
+  type Logger,
+} from '@spool/shared';
 
 type Limits = Pick<Config, 'MAX_JSON_DEPTH' | 'MAX_MESSAGES' | 'MAX_MESSAGE_CHARS' | 'MAX_PROMPT_CHARS'>;
 
@@ -49,7 +56,11 @@ export function checkJsonValue(body: unknown, maxDepth: number): void {
 }
 
 const contentLength = (content: unknown): number =>
-  typeof content === 'string' ? content.length : Array.isArray(content) ? content.reduce((sum: number, part) => sum + (typeof part?.text === 'string' ? part.text.length : 0), 0) : 0;
+  typeof content === 'string'
+    ? content.length
+    : Array.isArray(content)
+      ? content.reduce((sum: number, part) => sum + (typeof part?.text === 'string' ? part.text.length : 0), 0)
+      : 0;
 
 /** Message count and per-message and total length limits of chat, legacy completion and response bodies. */
 export function checkPromptSize(body: Record<string, unknown>, limits: Limits): void {
@@ -58,24 +69,38 @@ export function checkPromptSize(body: Record<string, unknown>, limits: Limits): 
   if (typeof input === 'string') pieces.push({ length: input.length, param: 'input' });
   else if (Array.isArray(input)) {
     // A Responses API body: its items are its messages.
-    if (input.length > limits.MAX_MESSAGES) throw new InvalidRequestError(`At most ${limits.MAX_MESSAGES} input items are accepted; this request has ${input.length}.`, 'input', 'too_many_messages');
+    if (input.length > limits.MAX_MESSAGES)
+      throw new InvalidRequestError(`At most ${limits.MAX_MESSAGES} input items are accepted; this request has ${input.length}.`, 'input', 'too_many_messages');
     input.forEach((item, index) => {
       const { content, output, arguments: args } = (item ?? {}) as { content?: unknown; output?: unknown; arguments?: unknown };
       pieces.push({ length: contentLength(content ?? output ?? args), param: `input[${index}]` });
     });
   }
   if (Array.isArray(messages)) {
-    if (messages.length > limits.MAX_MESSAGES) throw new InvalidRequestError(`At most ${limits.MAX_MESSAGES} messages are accepted; this request has ${messages.length}.`, 'messages', 'too_many_messages');
-    messages.forEach((message, index) => pieces.push({ length: contentLength((message as { content?: unknown })?.content), param: `messages[${index}].content` }));
+    if (messages.length > limits.MAX_MESSAGES)
+      throw new InvalidRequestError(
+        `At most ${limits.MAX_MESSAGES} messages are accepted; this request has ${messages.length}.`,
+        'messages',
+        'too_many_messages',
+      );
+    messages.forEach((message, index) =>
+      pieces.push({ length: contentLength((message as { content?: unknown })?.content), param: `messages[${index}].content` }),
+    );
   } else if (typeof prompt === 'string') pieces.push({ length: prompt.length, param: 'prompt' });
-  else if (Array.isArray(prompt)) prompt.forEach((item, index) => pieces.push({ length: typeof item === 'string' ? item.length : 0, param: `prompt[${index}]` }));
+  else if (Array.isArray(prompt))
+    prompt.forEach((item, index) => pieces.push({ length: typeof item === 'string' ? item.length : 0, param: `prompt[${index}]` }));
   let total = 0;
   for (const piece of pieces) {
-    if (piece.length > limits.MAX_MESSAGE_CHARS) throw new InvalidRequestError(`'${piece.param}' is longer than ${limits.MAX_MESSAGE_CHARS} characters.`, piece.param, 'message_too_long');
+    if (piece.length > limits.MAX_MESSAGE_CHARS)
+      throw new InvalidRequestError(`'${piece.param}' is longer than ${limits.MAX_MESSAGE_CHARS} characters.`, piece.param, 'message_too_long');
     total += piece.length;
   }
   if (total > limits.MAX_PROMPT_CHARS) {
-    throw new InvalidRequestError(`The prompt is longer than ${limits.MAX_PROMPT_CHARS} characters in all.`, Array.isArray(messages) ? 'messages' : input !== undefined ? 'input' : 'prompt', 'prompt_too_long');
+    throw new InvalidRequestError(
+      `The prompt is longer than ${limits.MAX_PROMPT_CHARS} characters in all.`,
+      Array.isArray(messages) ? 'messages' : input !== undefined ? 'input' : 'prompt',
+      'prompt_too_long',
+    );
   }
 }
 

@@ -32,7 +32,9 @@ const PAGE_PATH = /^\/(docs|dashboard|admin)(\/|$)/i;
  */
 export function securityHeaders() {
   const page = helmetHeaders();
-  const api = page.map((header): Header => (header[0].toLowerCase() === 'content-security-policy' ? FRAME_ANCESTORS_ONLY : header)).filter(([name]) => API_HEADERS.has(name.toLowerCase()));
+  const api = page
+    .map((header): Header => (header[0].toLowerCase() === 'content-security-policy' ? FRAME_ANCESTORS_ONLY : header))
+    .filter(([name]) => API_HEADERS.has(name.toLowerCase()));
   return function setSecurityHeaders(req: Request, res: Response, next: NextFunction): void {
     for (const [name, value] of PAGE_PATH.test(req.path) ? page : api) res.setHeader(name, value);
     next();

@@ -27,7 +27,9 @@ export function trustProxy(value: string): boolean | number | string {
 export function checkAuthConfig(config: Config): void {
   if (config.AUTH_DISABLED) return;
   if (!hasVerificationKey(config)) {
-    throw new ConfigError('No token key is configured: set JWT_SECRET_KEY, JWT_PUBLIC_KEY or JWT_JWKS_URL, or AUTH_DISABLED=true to serve without auth on purpose.');
+    throw new ConfigError(
+      'No token key is configured: set JWT_SECRET_KEY, JWT_PUBLIC_KEY or JWT_JWKS_URL, or AUTH_DISABLED=true to serve without auth on purpose.',
+    );
   }
   createJwtVerifier(config);
 }
@@ -43,14 +45,7 @@ export function securityBeforeBody(app: Express, deps: ApiDeps): RequestHandler[
   checkAuthConfig(config);
   if (config.AUTH_DISABLED) logger.warn('AUTH_DISABLED=true: every request is served without a token, with every scope. Do not expose this API.');
   const verify = config.AUTH_DISABLED ? undefined : createJwtVerifier(config);
-  return [
-    securityHeaders(),
-    cors(config.CORS_ORIGINS),
-    clientLimits(redis, config),
-    authenticate(verify),
-    requestLimit(redis, config),
-    requireScope(logger),
-  ];
+  return [securityHeaders(), cors(config.CORS_ORIGINS), clientLimits(redis, config), authenticate(verify), requestLimit(redis, config), requireScope(logger)];
 }
 
 /** What runs once the JSON body is parsed: sanitize → scopes the body asks for → model allowed → tokens per minute. */

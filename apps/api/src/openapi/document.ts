@@ -50,9 +50,7 @@ function operation(route: RouteDescription): ZodOpenApiOperationObject {
           },
         }
       : {}),
-    ...(route.request?.body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: route.request.body } } } }
-      : {}),
+    ...(route.request?.body ? { requestBody: { required: true, content: { 'application/json': { schema: route.request.body } } } } : {}),
     responses: responses as ZodOpenApiOperationObject['responses'],
   };
 }
@@ -68,8 +66,7 @@ export function buildOpenApiDocument(options: { version: string }): ReturnType<t
     info: {
       title: 'Spool',
       version: options.version,
-      description:
-        'A self-hosted, OpenAI-compatible text-generation service. Use any OpenAI client with `baseURL` set to this server plus `/v1`.',
+      description: 'A self-hosted, OpenAI-compatible text-generation service. Use any OpenAI client with `baseURL` set to this server plus `/v1`.',
     },
     tags,
     components: {

@@ -50,15 +50,13 @@ export function describeMount(mount: MountDescription): void {
 }
 
 export function describedRoutes(): RouteDescription[] {
-  const fromMounts = [...mounts.values()].map(
-    (mount): RouteDescription => ({
-      method: 'get',
-      path: mount.path,
-      summary: mount.summary,
-      tags: mount.tags,
-      responses: { 200: { description: 'An HTML page.', mediaType: 'text/html' } },
-    }),
-  );
+  const fromMounts = [...mounts.values()].map((mount): RouteDescription => ({
+    method: 'get',
+    path: mount.path,
+    summary: mount.summary,
+    tags: mount.tags,
+    responses: { 200: { description: 'An HTML page.', mediaType: 'text/html' } },
+  }));
   return [...routes.values(), ...fromMounts];
 }
 

@@ -7,8 +7,17 @@ describe('servedRoutes', () => {
   it('lists routes of the app, of nested routers under their mount paths, and of mounted sub-apps', () => {
     const app = express();
     app.get('/health', () => undefined);
-    app.use(Router().post('/v1/things', () => undefined).get('/v1/things/:id', () => undefined));
-    app.use('/v1/files', Router().get('/', () => undefined).delete('/:fileId', () => undefined));
+    app.use(
+      Router()
+        .post('/v1/things', () => undefined)
+        .get('/v1/things/:id', () => undefined),
+    );
+    app.use(
+      '/v1/files',
+      Router()
+        .get('/', () => undefined)
+        .delete('/:fileId', () => undefined),
+    );
     const sub = express();
     sub.get('/api/queues', () => undefined);
     app.use('/admin/queues', sub);

@@ -48,7 +48,10 @@ describe('event trail', () => {
 
   it('finishes a job none of whose events arrived as attempt 1, tool calls included', () => {
     const trail = createEventTrail();
-    const withCall: GenerationResult = { choices: [{ text: '', finishReason: 'tool_calls', toolCalls: [{ id: 'call_1', name: 'f', arguments: '{"a":1}' }] }], usage };
+    const withCall: GenerationResult = {
+      choices: [{ text: '', finishReason: 'tool_calls', toolCalls: [{ id: 'call_1', name: 'f', arguments: '{"a":1}' }] }],
+      usage,
+    };
     expect(trail.finish(withCall)).toEqual([
       { type: 'tool-call-delta', choice: 0, index: 0, id: 'call_1', name: 'f', arguments: '{"a":1}', seq: 0, attempt: 1 },
       { type: 'end', choice: 0, finishReason: 'tool_calls', usage, seq: 1, attempt: 1 },

@@ -69,7 +69,10 @@ export function createJobClient(redis: Redis, channels: JobChannels, config: Con
   /** Reserves the job's tokens and checks the queue's depth; refused (or failed), it keeps no reservation. */
   async function admit(jobId: string, job: GenerationJob): Promise<void> {
     // Both checks in one round trip (auto-pipelined); the reservation is undone on refusal.
-    const [waiting, reserving] = await Promise.allSettled([depth(job.model), tokens.reserve(queueOf(job.model), job.model, jobId, job.reservedTokens, config.MAX_QUEUED_TOKENS)]);
+    const [waiting, reserving] = await Promise.allSettled([
+      depth(job.model),
+      tokens.reserve(queueOf(job.model), job.model, jobId, job.reservedTokens, config.MAX_QUEUED_TOKENS),
+    ]);
     const queueFull = waiting.status === 'fulfilled' && waiting.value >= config.MAX_QUEUED_REQUESTS;
     const reservation = reserving.status === 'fulfilled' ? reserving.value : undefined;
     if (reservation === 'reserved' && (queueFull || waiting.status === 'rejected')) await tokens.release(job.model, [jobId]);
@@ -92,7 +95,10 @@ export function createJobClient(redis: Redis, channels: JobChannels, config: Con
 
   /** Removes a job that has not started; false when a worker holds it. */
   async function removeIfWaiting(job: Job): Promise<boolean> {
-    const removed = await job.remove().then(() => true, () => false);
+    const removed = await job.remove().then(
+      () => true,
+      () => false,
+    );
     if (removed) await tokens.release(job.data.model, [job.id!]);
     return removed;
   }
@@ -132,10 +138,12 @@ export function createJobClient(redis: Redis, channels: JobChannels, config: Con
       throw admitted.status === 'rejected' ? admitted.reason : (listening as PromiseRejectedResult).reason;
     }
     const stopListening = listening.value;
-    const job = await add(jobId, data, { priority: options.priority ?? PRIORITY.interactive, removeOnComplete: { age: 60 }, removeOnFail: { age: 600 } }).catch(async (error: unknown) => {
-      await stopListening().catch(() => undefined);
-      throw error;
-    });
+    const job = await add(jobId, data, { priority: options.priority ?? PRIORITY.interactive, removeOnComplete: { age: 60 }, removeOnFail: { age: 600 } }).catch(
+      async (error: unknown) => {
+        await stopListening().catch(() => undefined);
+        throw error;
+      },
+    );
     const queueTimer = setTimeout(async () => {
       if (!started && (await removeIfWaiting(job).catch(() => false))) {
         events.close(new UnavailableError('The request waited in the queue too long; retry later.', 'queue_timeout'));

@@ -65,7 +65,13 @@ function createQueueSet(deps: ApiDeps): QueueSet {
       Promise.all(
         watched.map(async ({ label, queue }) => {
           const counts = await queue.getJobCounts('wait', 'prioritized', 'active', 'delayed');
-          return { queue: queue.name, label, waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0), active: counts.active ?? 0, delayed: counts.delayed ?? 0 };
+          return {
+            queue: queue.name,
+            label,
+            waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0),
+            active: counts.active ?? 0,
+            delayed: counts.delayed ?? 0,
+          };
         }),
       ),
     async close() {

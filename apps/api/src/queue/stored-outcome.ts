@@ -4,11 +4,7 @@ import type { EventTrail } from './event-trail.js';
 
 /** Where a job stands according to BullMQ itself, not to its (possibly lost) events. */
 export type StoredOutcome =
-  | { state: 'running' }
-  | { state: 'completed'; result: GenerationResult }
-  | { state: 'failed'; reason: string }
-  | { state: 'gone' }
-  | { state: 'unreachable' };
+  { state: 'running' } | { state: 'completed'; result: GenerationResult } | { state: 'failed'; reason: string } | { state: 'gone' } | { state: 'unreachable' };
 
 type GenerationQueue = Queue<GenerationJob, GenerationResult>;
 

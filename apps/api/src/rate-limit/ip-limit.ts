@@ -57,7 +57,11 @@ export function authFailureGuard(redis: Redis, config: Config): (req: Request, r
     const key = clientKey(req, res);
     const mark = (state: WindowState) => {
       if (state.used < limit) return;
-      res.locals.authLockout = new RateLimitError('Too many failed authentications from your address; wait before trying again.', retryAfterSeconds(state.resetMs), 'auth_rate_limit_exceeded');
+      res.locals.authLockout = new RateLimitError(
+        'Too many failed authentications from your address; wait before trying again.',
+        retryAfterSeconds(state.resetMs),
+        'auth_rate_limit_exceeded',
+      );
     };
     res.on('finish', () => {
       // A bad token refused by the lockout is a failure too: a guesser stays locked out.

@@ -47,7 +47,12 @@ export function createLeasedCounter(counter: WindowCounter, settings: LeaseSetti
   const leases = new LRUCache<string, Lease>({ max: settings.maxKeys });
   const refills = new Map<string, Promise<unknown>>();
   const live = (lease: Lease | undefined, now: number): lease is Lease => lease !== undefined && now < lease.expiresAt && now < lease.windowEndsAt;
-  const stateOf = (lease: Lease, now: number): WindowTake => ({ allowed: true, used: lease.usedAtGrant - (lease.granted - lease.spent), resetMs: lease.windowEndsAt - now, granted: 0 });
+  const stateOf = (lease: Lease, now: number): WindowTake => ({
+    allowed: true,
+    used: lease.usedAtGrant - (lease.granted - lease.spent),
+    resetMs: lease.windowEndsAt - now,
+    granted: 0,
+  });
 
   async function refill(key: string, cost: number, limit: number): Promise<WindowTake> {
     const now = Date.now();
@@ -57,7 +62,13 @@ export function createLeasedCounter(counter: WindowCounter, settings: LeaseSetti
     const answer = await counter.take(key, cost, limit, { share: settings.share, giveBack });
     const at = Date.now();
     if (answer.allowed) {
-      leases.set(key, { granted: answer.granted, spent: Math.min(cost, answer.granted), usedAtGrant: answer.used, windowEndsAt: at + answer.resetMs, expiresAt: at + settings.leaseMs });
+      leases.set(key, {
+        granted: answer.granted,
+        spent: Math.min(cost, answer.granted),
+        usedAtGrant: answer.used,
+        windowEndsAt: at + answer.resetMs,
+        expiresAt: at + settings.leaseMs,
+      });
       return { ...stateOf(leases.get(key)!, at), granted: answer.granted };
     }
     return answer;

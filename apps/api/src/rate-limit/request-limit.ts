@@ -23,7 +23,8 @@ export function requestLimit(redis: Redis, config: Config) {
     if (config.AUTH_DISABLED || !principal || limit === 0) return next();
     const answer = (state: WindowState) => {
       setRateLimitHeaders(res, 'requests', limit, state.allowed ? state.used : limit, state.resetMs);
-      if (!state.allowed) throw new RateLimitError(`Rate limit reached: ${limit} requests per minute for this token.`, retryAfterSeconds(state.resetMs), 'rate_limit_exceeded');
+      if (!state.allowed)
+        throw new RateLimitError(`Rate limit reached: ${limit} requests per minute for this token.`, retryAfterSeconds(state.resetMs), 'rate_limit_exceeded');
       next();
     };
     const local = counter.takeNow(principal.sub, 1);

@@ -5,7 +5,14 @@ import { reservedTokens } from './token-estimate.js';
 describe('reservedTokens', () => {
   it('reserves the prompt estimate plus max tokens for every choice', () => {
     // 'Hello there' (11) + '\n' + 'Hi' (2) = 14 characters → ceil(14 / 3) + 8 = 13.
-    const body = { messages: [{ role: 'system', content: 'Hello there' }, { role: 'user', content: [{ type: 'text', text: 'Hi' }] }], max_tokens: 20, n: 2 };
+    const body = {
+      messages: [
+        { role: 'system', content: 'Hello there' },
+        { role: 'user', content: [{ type: 'text', text: 'Hi' }] },
+      ],
+      max_tokens: 20,
+      n: 2,
+    };
     expect(reservedTokens(body, 512)).toBe(2 * (13 + 20));
   });
 
@@ -21,7 +28,17 @@ describe('reservedTokens', () => {
   it('counts a Responses API body: instructions and input items, with max_output_tokens', () => {
     // 'de' + '\n' + 'abc' = 6 characters → ceil(6 / 3) + 8 = 10.
     expect(reservedTokens({ input: 'abc', instructions: 'de', max_output_tokens: 5 }, 512)).toBe(10 + 5);
-    expect(reservedTokens({ input: [{ role: 'user', content: [{ type: 'input_text', text: 'abc' }] }, { type: 'function_call_output', output: 'xyz' }] }, 100)).toBe(100);
+    expect(
+      reservedTokens(
+        {
+          input: [
+            { role: 'user', content: [{ type: 'input_text', text: 'abc' }] },
+            { type: 'function_call_output', output: 'xyz' },
+          ],
+        },
+        100,
+      ),
+    ).toBe(100);
   });
 
   it('reserves nothing for bodies that name no prompt, whatever their shape', () => {
@@ -30,7 +47,14 @@ describe('reservedTokens', () => {
 });
 
 describe('formatReset', () => {
-  it.each([[0, '0ms'], [20, '20ms'], [1000, '1s'], [45_200, '46s'], [60_000, '1m0s'], [90_000, '1m30s']])('%d ms → %s', (ms, text) => {
+  it.each([
+    [0, '0ms'],
+    [20, '20ms'],
+    [1000, '1s'],
+    [45_200, '46s'],
+    [60_000, '1m0s'],
+    [90_000, '1m30s'],
+  ])('%d ms → %s', (ms, text) => {
     expect(formatReset(ms)).toBe(text);
   });
 });

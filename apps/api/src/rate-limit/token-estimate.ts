@@ -5,7 +5,8 @@ const LEGACY_DEFAULT_MAX_TOKENS = 16;
 
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((part) => (typeof (part as { text?: unknown })?.text === 'string' ? (part as { text: string }).text : '')).join('');
+  if (Array.isArray(content))
+    return content.map((part) => (typeof (part as { text?: unknown })?.text === 'string' ? (part as { text: string }).text : '')).join('');
   return '';
 }
 
@@ -27,7 +28,10 @@ export function reservedTokens(body: unknown, contextLength: number): number {
   }
   if (typeof request.input === 'string' || Array.isArray(request.input)) {
     // A Responses API body (an earlier turn named by previous_response_id is not counted here).
-    const items = typeof request.input === 'string' ? [request.input] : request.input.map((item) => textOf((item as { content?: unknown })?.content ?? (item as { output?: unknown })?.output));
+    const items =
+      typeof request.input === 'string'
+        ? [request.input]
+        : request.input.map((item) => textOf((item as { content?: unknown })?.content ?? (item as { output?: unknown })?.output));
     const prompt = [typeof request.instructions === 'string' ? request.instructions : '', ...items].join('\n');
     return perChoice(prompt, count(request.max_output_tokens) ?? contextLength);
   }

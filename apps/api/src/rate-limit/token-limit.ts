@@ -27,9 +27,10 @@ export function tokenLimit(redis: Redis, config: Config, registry: Pick<WorkerRe
     const answer = (state: WindowState) => {
       setRateLimitHeaders(res, 'tokens', limit, state.used, state.resetMs);
       if (!state.allowed) {
-        const message = cost > limit
-          ? `This request may use up to ${cost} tokens, more than this token's ${limit} tokens per minute; lower max_tokens or the prompt.`
-          : `Rate limit reached: ${limit} tokens per minute for this token (used ${state.used}, this request needs up to ${cost}).`;
+        const message =
+          cost > limit
+            ? `This request may use up to ${cost} tokens, more than this token's ${limit} tokens per minute; lower max_tokens or the prompt.`
+            : `Rate limit reached: ${limit} tokens per minute for this token (used ${state.used}, this request needs up to ${cost}).`;
         throw new RateLimitError(message, retryAfterSeconds(state.resetMs), 'tokens_rate_limit_exceeded');
       }
       if (cost > 0) {

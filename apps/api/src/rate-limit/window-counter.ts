@@ -95,7 +95,14 @@ export function createWindowCounter(redis: Redis, prefix: string, windowMs = 60_
   return {
     async take(key, cost, limit, lease) {
       try {
-        const [allowed, used, resetMs, granted] = await scripts.spoolWindowTake(prefix + key, Math.max(0, Math.ceil(cost)), limit, windowMs, lease?.share ?? 0, Math.max(0, Math.round(lease?.giveBack ?? 0)));
+        const [allowed, used, resetMs, granted] = await scripts.spoolWindowTake(
+          prefix + key,
+          Math.max(0, Math.ceil(cost)),
+          limit,
+          windowMs,
+          lease?.share ?? 0,
+          Math.max(0, Math.round(lease?.giveBack ?? 0)),
+        );
         return { allowed: allowed === 1, used, resetMs, granted };
       } catch (error) {
         return failOpen(error);

@@ -13,7 +13,14 @@ import { bytesAt, quietFor, type ReconcileItem } from './reconcile-item.js';
  * results (its line jobs, lost with Redis, are added again). Without a sidecar or an input file it
  * cannot run again, and its folder goes.
  */
-export async function reconcileBatches(config: Config, store: BatchStore, files: FileStore, queue: Queue, graceMs: number, note: (item: ReconcileItem) => void): Promise<void> {
+export async function reconcileBatches(
+  config: Config,
+  store: BatchStore,
+  files: FileStore,
+  queue: Queue,
+  graceMs: number,
+  note: (item: ReconcileItem) => void,
+): Promise<void> {
   const root = join(config.SPOOL_DATA_DIR, 'batches');
   const ids = await readdir(root).catch(() => [] as string[]);
   for (const id of ids) {
@@ -23,18 +30,36 @@ export async function reconcileBatches(config: Config, store: BatchStore, files:
       () => undefined,
     );
     if (sidecar && sidecar.prefix !== config.REDIS_PREFIX) continue;
-    if (await store.get(id).then(() => true, () => false)) continue;
+    if (
+      await store.get(id).then(
+        () => true,
+        () => false,
+      )
+    )
+      continue;
     const input = sidecar && (await files.get(sidecar.input_file_id).catch(() => undefined));
     if (!sidecar || !input) {
       if (!(await quietFor(directory, graceMs))) continue;
       const bytes = await bytesAt(directory);
       await rm(directory, { recursive: true, force: true });
-      note({ kind: 'batch', id, action: 'removed', reason: sidecar ? 'Redis record and input file lost' : 'partial results without a Redis record or a sidecar', bytes });
+      note({
+        kind: 'batch',
+        id,
+        action: 'removed',
+        reason: sidecar ? 'Redis record and input file lost' : 'partial results without a Redis record or a sidecar',
+        bytes,
+      });
       continue;
     }
     const { prefix: _prefix, ...created } = sidecar;
     await store.restore({ ...created, status: 'validating', total: 0, completed: 0, failed: 0 });
     await addBatchJob(queue, id);
-    note({ kind: 'batch', id, action: 'restored', reason: 'Redis record lost; rebuilt from its sidecar, resumes from its partial results', bytes: await bytesAt(directory) });
+    note({
+      kind: 'batch',
+      id,
+      action: 'restored',
+      reason: 'Redis record lost; rebuilt from its sidecar, resumes from its partial results',
+      bytes: await bytesAt(directory),
+    });
   }
 }

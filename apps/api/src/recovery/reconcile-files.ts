@@ -24,7 +24,13 @@ export async function reconcileFiles(config: Config, files: FileStore, graceMs: 
     described.add(id);
     const sidecar = await readSidecar(join(directory, name));
     if (!sidecar || sidecar.prefix !== config.REDIS_PREFIX) continue;
-    if (await files.get(id).then(() => true, () => false)) continue;
+    if (
+      await files.get(id).then(
+        () => true,
+        () => false,
+      )
+    )
+      continue;
     const { prefix: _prefix, ...file } = sidecar;
     const path = join(directory, id);
     if (!(await stat(path).catch(() => undefined))) {

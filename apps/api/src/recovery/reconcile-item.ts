@@ -17,7 +17,14 @@ export async function bytesAt(path: string): Promise<number> {
   if (!info) return 0;
   if (!info.isDirectory()) return info.size;
   const entries = await readdir(path).catch(() => []);
-  const sizes = await Promise.all(entries.map((name) => stat(join(path, name)).then((entry) => entry.size, () => 0)));
+  const sizes = await Promise.all(
+    entries.map((name) =>
+      stat(join(path, name)).then(
+        (entry) => entry.size,
+        () => 0,
+      ),
+    ),
+  );
   return sizes.reduce((sum, size) => sum + size, 0);
 }
 
@@ -31,7 +38,14 @@ export async function quietFor(path: string, graceMs: number): Promise<boolean> 
   if (!info) return false;
   let newest = info.mtimeMs;
   if (info.isDirectory()) {
-    for (const name of await readdir(path).catch(() => [])) newest = Math.max(newest, await stat(join(path, name)).then((entry) => entry.mtimeMs, () => 0));
+    for (const name of await readdir(path).catch(() => []))
+      newest = Math.max(
+        newest,
+        await stat(join(path, name)).then(
+          (entry) => entry.mtimeMs,
+          () => 0,
+        ),
+      );
   }
   return Date.now() - newest >= graceMs;
 }

@@ -53,7 +53,10 @@ export const completions: GenerateEndpoint<CompletionRequest> = {
   format: (meta, body) => {
     if (!body.echo) return completionFormat(meta);
     const prompts = typeof body.prompt === 'string' ? [body.prompt] : body.prompt;
-    return completionFormat(meta, prompts.flatMap((prompt) => Array<string>(body.n ?? 1).fill(prompt)));
+    return completionFormat(
+      meta,
+      prompts.flatMap((prompt) => Array<string>(body.n ?? 1).fill(prompt)),
+    );
   },
 };
 

@@ -86,7 +86,14 @@ export function chatFormat(meta: ResponseMeta, options: ChatFormatOptions = {}):
     roleChunk: true,
     chunk: (choice, delta, usage) => ({
       ...head,
-      choices: [{ index: choice, delta: deltaOf(delta), logprobs: chatLogprobs(delta.kind === 'text' ? delta.logprobs : undefined), finish_reason: delta.kind === 'finish' ? finishReasonOf(delta.finishReason) : null }],
+      choices: [
+        {
+          index: choice,
+          delta: deltaOf(delta),
+          logprobs: chatLogprobs(delta.kind === 'text' ? delta.logprobs : undefined),
+          finish_reason: delta.kind === 'finish' ? finishReasonOf(delta.finishReason) : null,
+        },
+      ],
       ...(usage === null ? { usage: null } : {}),
     }),
     usageChunk: (usage) => ({ ...head, choices: [], usage }),

@@ -25,7 +25,12 @@ const workerLost = () =>
  * after it, they go out as an SSE `error` event and the stream closes. A stream waits for its
  * client to read (see SseWriter), which also slows the reading of the job's output.
  */
-export async function relay(res: Response, output: AsyncIterable<JobOutput> | Iterable<JobOutput>, format: ResponseFormat, options: RelayOptions): Promise<void> {
+export async function relay(
+  res: Response,
+  output: AsyncIterable<JobOutput> | Iterable<JobOutput>,
+  format: ResponseFormat,
+  options: RelayOptions,
+): Promise<void> {
   const answers = createChoiceAnswers(options.choices);
   res.locals.choices = options.choices;
   const sse = createSseWriter(res, { stallMs: options.stallMs });

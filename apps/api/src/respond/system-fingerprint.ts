@@ -11,7 +11,9 @@ const fingerprints = new WeakMap<ModelSpec, string>();
 export function systemFingerprint(spec: ModelSpec): string {
   let fingerprint = fingerprints.get(spec);
   if (!fingerprint) {
-    const hash = createHash('sha256').update(JSON.stringify([spec.id, spec.engine, spec.source, spec.options])).digest('hex');
+    const hash = createHash('sha256')
+      .update(JSON.stringify([spec.id, spec.engine, spec.source, spec.options]))
+      .digest('hex');
     fingerprint = `fp_${hash.slice(0, 12)}`;
     fingerprints.set(spec, fingerprint);
   }

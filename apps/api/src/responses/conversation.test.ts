@@ -7,7 +7,9 @@ const request = (input: unknown) => ({ model: 'tiny', input }) as ResponseCreate
 
 describe('conversation items', () => {
   it('gives a string input one user message, with an id derived from the response', () => {
-    expect(inputItemsOf(request('Hi'), 'abc')).toEqual([{ id: 'msg_abc_0', type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_text', text: 'Hi' }] }]);
+    expect(inputItemsOf(request('Hi'), 'abc')).toEqual([
+      { id: 'msg_abc_0', type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_text', text: 'Hi' }] },
+    ]);
   });
 
   it('maps instructions, messages, function calls and their outputs to chat messages', () => {
@@ -39,7 +41,13 @@ describe('conversation items', () => {
 
   it('names the bad item in a refusal', () => {
     try {
-      inputItemsOf(request([{ role: 'user', content: 'x' }, { type: 'function_call', name: 'f', arguments: '{}' }]), 'abc');
+      inputItemsOf(
+        request([
+          { role: 'user', content: 'x' },
+          { type: 'function_call', name: 'f', arguments: '{}' },
+        ]),
+        'abc',
+      );
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ZodError);

@@ -1,9 +1,4 @@
-import {
-  responseInputItemSchema,
-  type ChatMessage,
-  type ResponseCreateRequest,
-  type ResponseInputItem,
-} from '@spool/shared';
+import { responseInputItemSchema, type ChatMessage, type ResponseCreateRequest, type ResponseInputItem } from '@spool/shared';
 import { z } from 'zod';
 
 /** An item of a conversation as the Responses API lists it: with an id, content as parts. */

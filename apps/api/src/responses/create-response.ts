@@ -36,7 +36,13 @@ export async function createResponse(deps: ApiDeps, req: Request, res: Response)
   // The worker logs a stored response's events besides publishing them, for later reads.
   const source = deps.jobs.submit(id, { ...newJob.job, eventLog: store }, { signal: whenClosed(res) });
   try {
-    if (body.stream) await writeResponseStream(res, events, source, { after: -1, deferHeaders: true, startedAt: res.locals.startedAt, stallMs: deps.config.SSE_STALL_TIMEOUT_MS });
+    if (body.stream)
+      await writeResponseStream(res, events, source, {
+        after: -1,
+        deferHeaders: true,
+        startedAt: res.locals.startedAt,
+        stallMs: deps.config.SSE_STALL_TIMEOUT_MS,
+      });
     else res.json(await collectResponse(res, events, source));
   } catch (error) {
     // Refused before it ran (a full queue, a prompt too long): nothing worth keeping.

@@ -60,7 +60,12 @@ describe('createResponseEvents', () => {
     ]);
     const types = events.map((event) => event.type);
     expect(types.indexOf('response.output_item.done')).toBeLessThan(types.indexOf('response.function_call_arguments.delta'));
-    expect(events.find((event) => event.type === 'response.function_call_arguments.done')).toMatchObject({ output_index: 1, arguments: '{"city":"Paris"}', name: 'get_weather', item_id: 'fc_abc_0' });
+    expect(events.find((event) => event.type === 'response.function_call_arguments.done')).toMatchObject({
+      output_index: 1,
+      arguments: '{"city":"Paris"}',
+      name: 'get_weather',
+      item_id: 'fc_abc_0',
+    });
     expect(events.at(-1)).toMatchObject({
       type: 'response.completed',
       response: { output: [{ type: 'message' }, { type: 'function_call', call_id: 'call_1', arguments: '{"city":"Paris"}', status: 'completed' }] },
@@ -84,7 +89,10 @@ describe('createResponseEvents', () => {
   it('ends a failure with an error event and response.failed, and a cancel with response.failed alone', () => {
     const error = { message: 'boom', type: 'server_error', param: null, code: 'internal_error' };
     const failed = run([{ type: 'error', status: 500, error, ...at(1) }]);
-    expect(failed.slice(1)).toMatchObject([{ type: 'error', code: 'internal_error', message: 'boom' }, { type: 'response.failed', response: { status: 'failed', error: { code: 'internal_error' } } }]);
+    expect(failed.slice(1)).toMatchObject([
+      { type: 'error', code: 'internal_error', message: 'boom' },
+      { type: 'response.failed', response: { status: 'failed', error: { code: 'internal_error' } } },
+    ]);
     const cancelled = run([{ type: 'error', status: 499, error: { ...error, code: 'cancelled' }, ...at(1) }]);
     expect(cancelled.slice(1)).toMatchObject([{ type: 'response.failed', response: { status: 'cancelled', error: null } }]);
   });

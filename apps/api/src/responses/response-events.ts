@@ -41,8 +41,7 @@ export function createResponseEvents(meta: ResponseMeta, stored: StoredResponse)
   let nextOutput = 0;
   let messageOpen = false;
   let attempt = 0;
-  const snapshot = (status: ResponseStatus, error: OpenAIErrorBody | null = null) =>
-    responseObject(meta, stored, { status, output: [], usage: null, error });
+  const snapshot = (status: ResponseStatus, error: OpenAIErrorBody | null = null) => responseObject(meta, stored, { status, output: [], usage: null, error });
 
   function closeMessage(status: 'completed' | 'incomplete'): ResponseEvent[] {
     if (!messageOpen) return [];
@@ -60,7 +59,13 @@ export function createResponseEvents(meta: ResponseMeta, stored: StoredResponse)
     const events = [...callsAt].flatMap(([index, outputIndex]): ResponseEvent[] => {
       const call = choice.toolCalls[index]!;
       return [
-        { type: 'response.function_call_arguments.done', item_id: callItemId(id, index), output_index: outputIndex, name: call.name, arguments: call.arguments },
+        {
+          type: 'response.function_call_arguments.done',
+          item_id: callItemId(id, index),
+          output_index: outputIndex,
+          name: call.name,
+          arguments: call.arguments,
+        },
         { type: 'response.output_item.done', output_index: outputIndex, item: callItem(id, index, call, status) },
       ];
     });
@@ -75,7 +80,13 @@ export function createResponseEvents(meta: ResponseMeta, stored: StoredResponse)
       messageAt = nextOutput++;
       events.push(
         { type: 'response.output_item.added', output_index: messageAt, item: messageItem(id, undefined, 'in_progress') },
-        { type: 'response.content_part.added', item_id: messageItemId(id), output_index: messageAt, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } },
+        {
+          type: 'response.content_part.added',
+          item_id: messageItemId(id),
+          output_index: messageAt,
+          content_index: 0,
+          part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
+        },
       );
     }
     addToAnswer(choice, { type: 'text-delta', text: delta });

@@ -1,11 +1,5 @@
 import { ZodError } from 'zod';
-import {
-  chatCompletionRequestSchema,
-  SpoolError,
-  type ChatMessage,
-  type GenerationJob,
-  type ResponseCreateRequest,
-} from '@spool/shared';
+import { chatCompletionRequestSchema, SpoolError, type ChatMessage, type GenerationJob, type ResponseCreateRequest } from '@spool/shared';
 import { toSpoolError } from '../middleware/error-handler.js';
 import { chatJob, type JobTarget } from '../translate.js';
 
@@ -47,7 +41,10 @@ export function chatRequestOf(body: ResponseCreateRequest, messages: ChatMessage
     parallel_tool_calls: body.parallel_tool_calls,
     response_format:
       format?.type === 'json_schema'
-        ? { type: 'json_schema', json_schema: { name: format.name, description: format.description ?? undefined, schema: format.schema, strict: format.strict } }
+        ? {
+            type: 'json_schema',
+            json_schema: { name: format.name, description: format.description ?? undefined, schema: format.schema, strict: format.strict },
+          }
         : format,
     user: body.user,
   });

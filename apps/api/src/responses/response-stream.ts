@@ -25,7 +25,12 @@ export interface ResponseStreamOptions {
  * from 0 in the order `events` produces them, until the response ends. Errors after the headers
  * went out close the stream with an `error` and a `response.failed` event.
  */
-export async function writeResponseStream(res: Response, events: ResponseEvents, source: AsyncIterable<JobEvent>, options: ResponseStreamOptions): Promise<void> {
+export async function writeResponseStream(
+  res: Response,
+  events: ResponseEvents,
+  source: AsyncIterable<JobEvent>,
+  options: ResponseStreamOptions,
+): Promise<void> {
   let sequence = 0;
   const sse = createSseWriter(res, { stallMs: options.stallMs });
   const held: SseEvent[] = [];
@@ -72,7 +77,10 @@ export async function writeResponseStream(res: Response, events: ResponseEvents,
   } catch (error) {
     if (!sse.opened) throw error;
     if (error instanceof StreamStalledError) return;
-    const spoolError = error instanceof SpoolError ? error : new SpoolError(500, 'The response stream broke off; retrieve the response to see how it ended.', 'server_error', 'stream_error');
+    const spoolError =
+      error instanceof SpoolError
+        ? error
+        : new SpoolError(500, 'The response stream broke off; retrieve the response to see how it ended.', 'server_error', 'stream_error');
     res.locals.streamError = spoolError;
     await send(events.fail(spoolError.toJSON().error)).catch(() => undefined);
   } finally {

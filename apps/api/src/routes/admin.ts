@@ -35,7 +35,16 @@ const dashboardDataSchema = z
     ),
     batches: z.array(z.object({ id: z.string(), status: z.string(), total: z.number().int(), completed: z.number().int(), failed: z.number().int() })),
     errors: z.array(
-      z.object({ at: z.number(), requestId: z.string(), route: z.string(), model: z.string().optional(), status: z.number().int(), type: z.string(), code: z.string().nullable(), message: z.string() }),
+      z.object({
+        at: z.number(),
+        requestId: z.string(),
+        route: z.string(),
+        model: z.string().optional(),
+        status: z.number().int(),
+        type: z.string(),
+        code: z.string().nullable(),
+        message: z.string(),
+      }),
     ),
     series: z.array(z.object({ t: z.number().int(), requests: z.number(), tokens: z.number(), errors: z.number() })),
   })

@@ -34,8 +34,24 @@ describeRoute({
   responses: batchResponse,
   errors: [400, 404],
 });
-describeRoute({ ...batchRoute, method: 'get', path: '/v1/batches', summary: "List the caller's batches", request: { query: listQuery }, responses: { 200: { description: 'A page of batches.', json: batchListSchema } }, errors: [400] });
-describeRoute({ ...batchRoute, method: 'get', path: '/v1/batches/{id}', summary: 'Retrieve a batch', request: { params: batchParams }, responses: batchResponse, errors: [404] });
+describeRoute({
+  ...batchRoute,
+  method: 'get',
+  path: '/v1/batches',
+  summary: "List the caller's batches",
+  request: { query: listQuery },
+  responses: { 200: { description: 'A page of batches.', json: batchListSchema } },
+  errors: [400],
+});
+describeRoute({
+  ...batchRoute,
+  method: 'get',
+  path: '/v1/batches/{id}',
+  summary: 'Retrieve a batch',
+  request: { params: batchParams },
+  responses: batchResponse,
+  errors: [404],
+});
 describeRoute({
   ...batchRoute,
   method: 'post',
@@ -55,9 +71,11 @@ export function batchesRouter(deps: ApiDeps): Router {
     .post('/v1/batches', async (req, res) => {
       const body = createBody.parse(req.body);
       const endpoint = BATCH_ENDPOINTS.find((supported) => supported === body.endpoint);
-      if (!endpoint) throw new InvalidRequestError(`Spool runs batches for ${BATCH_ENDPOINTS.join(', ')}, not '${body.endpoint}'.`, 'endpoint', 'invalid_endpoint');
+      if (!endpoint)
+        throw new InvalidRequestError(`Spool runs batches for ${BATCH_ENDPOINTS.join(', ')}, not '${body.endpoint}'.`, 'endpoint', 'invalid_endpoint');
       const input = await files.get(body.input_file_id, ownerOf(res));
-      if (input.purpose !== 'batch') throw new InvalidRequestError(`The file '${input.id}' was not uploaded with purpose 'batch'.`, 'input_file_id', 'invalid_file_purpose');
+      if (input.purpose !== 'batch')
+        throw new InvalidRequestError(`The file '${input.id}' was not uploaded with purpose 'batch'.`, 'input_file_id', 'invalid_file_purpose');
       const allowedModels = (res.locals.principal as Principal | undefined)?.models;
       const batch = await store.create(ownerOf(res), {
         endpoint,

@@ -38,7 +38,15 @@ describeRoute({
   responses: { 200: { description: 'A page of files.', json: fileListSchema } },
   errors: [400],
 });
-describeRoute({ ...fileRoute, method: 'get', path: '/v1/files/{id}', summary: 'Retrieve a file object', request: { params: fileParams }, responses: { 200: { description: 'The file.', json: fileObjectSchema } }, errors: [404] });
+describeRoute({
+  ...fileRoute,
+  method: 'get',
+  path: '/v1/files/{id}',
+  summary: 'Retrieve a file object',
+  request: { params: fileParams },
+  responses: { 200: { description: 'The file.', json: fileObjectSchema } },
+  errors: [404],
+});
 describeRoute({
   ...fileRoute,
   method: 'get',
@@ -48,7 +56,15 @@ describeRoute({
   responses: { 200: { description: 'The bytes of the file.', mediaType: 'application/octet-stream' } },
   errors: [404],
 });
-describeRoute({ ...fileRoute, method: 'delete', path: '/v1/files/{id}', summary: 'Delete a file', request: { params: fileParams }, responses: { 200: { description: 'Deleted.', json: fileDeletedSchema } }, errors: [404] });
+describeRoute({
+  ...fileRoute,
+  method: 'delete',
+  path: '/v1/files/{id}',
+  summary: 'Delete a file',
+  request: { params: fileParams },
+  responses: { 200: { description: 'Deleted.', json: fileDeletedSchema } },
+  errors: [404],
+});
 
 /** OpenAI's Files API, for batch input and output files: upload, list, retrieve, content, delete. */
 export function filesRouter(deps: ApiDeps): Router {

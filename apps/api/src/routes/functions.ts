@@ -22,7 +22,7 @@ describeRoute({
   method: 'post',
   path: '/v1/functions/{name}',
   summary: 'Call a server-side function with a JSON object of arguments',
-  description: 'The arguments are validated against the function\'s JSON Schema; 504 when the handler runs over its time limit.',
+  description: "The arguments are validated against the function's JSON Schema; 504 when the handler runs over its time limit.",
   tags: ['Functions'],
   request: {
     params: z.object({ name: z.string().meta({ description: 'The function name.' }) }),

@@ -33,7 +33,10 @@ export function healthRouter(deps: ApiDeps): Router {
     .get('/ready', async (_req, res) => {
       // A draining process tells its load balancer at once, before anything else is asked.
       const draining = deps.drain.draining;
-      const redis = await deps.redis.ping().then(() => true, () => false);
+      const redis = await deps.redis.ping().then(
+        () => true,
+        () => false,
+      );
       const models = Object.fromEntries(deps.models.map((spec) => [spec.id, deps.registry.hasLiveWorker(spec.id)]));
       const ready = !draining && redis && Object.values(models).every(Boolean);
       res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', redis, models, draining });

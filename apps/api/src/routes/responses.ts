@@ -35,7 +35,13 @@ describeRoute({
     'Text input and messages, function tools, `text.format` JSON output. `stream: true` answers typed server-sent events, each with a `sequence_number`; `background: true` answers at once with a queued response to poll, stream or cancel. Stored responses (default) are kept for `JOB_RETENTION_S` and continue with `previous_response_id`.',
   tags: ['Responses'],
   request: { body: responseCreateRequestSchema },
-  responses: { 200: { description: 'The response object (or, when streamed, `text/event-stream` of typed events).', json: responseObjectSchema, sse: responseStreamEventSchema } },
+  responses: {
+    200: {
+      description: 'The response object (or, when streamed, `text/event-stream` of typed events).',
+      json: responseObjectSchema,
+      sse: responseStreamEventSchema,
+    },
+  },
   errors: [400, 404, 413, 429, 503],
 });
 const oneResponse = { tags: ['Responses'], errors: [400, 404] };
@@ -45,9 +51,22 @@ describeRoute({
   path: '/v1/responses/{id}',
   summary: 'Retrieve a stored response; with stream=true, stream (or resume) its events',
   request: { params: idParams, query: retrieveQuery },
-  responses: { 200: { description: 'The response object, or `text/event-stream` of typed events with `stream=true`.', json: responseObjectSchema, sse: responseStreamEventSchema } },
+  responses: {
+    200: {
+      description: 'The response object, or `text/event-stream` of typed events with `stream=true`.',
+      json: responseObjectSchema,
+      sse: responseStreamEventSchema,
+    },
+  },
 });
-describeRoute({ ...oneResponse, method: 'post', path: '/v1/responses/{id}/cancel', summary: 'Cancel a background response', request: { params: idParams }, responses: objectResponse });
+describeRoute({
+  ...oneResponse,
+  method: 'post',
+  path: '/v1/responses/{id}/cancel',
+  summary: 'Cancel a background response',
+  request: { params: idParams },
+  responses: objectResponse,
+});
 describeRoute({
   ...oneResponse,
   method: 'delete',

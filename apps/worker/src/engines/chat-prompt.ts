@@ -33,7 +33,12 @@ export function toChatHistory(messages: ChatMessage[]): ChatHistoryItem[] {
         const calls = (message.tool_calls ?? []).map((call): ChatModelFunctionCall => {
           answered.add(call.id);
           const result = results.get(call.id);
-          return { type: 'functionCall', name: call.function.name, params: parsedOrText(call.function.arguments), result: result === undefined ? null : parsedOrText(result) };
+          return {
+            type: 'functionCall',
+            name: call.function.name,
+            params: parsedOrText(call.function.arguments),
+            result: result === undefined ? null : parsedOrText(result),
+          };
         });
         history.push({ type: 'model', response: [...(text ? [text] : []), ...calls] });
         break;
@@ -61,4 +66,3 @@ export function renderChat(wrapper: ChatWrapper, messages: ChatMessage[], tools:
   });
   return { text: state.contextText, stops: state.stopGenerationTriggers };
 }
-

@@ -25,7 +25,8 @@ export function createLlamaCppEmbedder(model: () => LlamaModel, options: LlamaCp
   function checkTokens(tokens: number[], index: number): void {
     const size = vocabularySize(model());
     const bad = tokens.find((token) => !Number.isInteger(token) || token < 0 || token >= size);
-    if (bad !== undefined) throw new InvalidRequestError(`Token ${bad} in 'input[${index}]' is not in the model's vocabulary (0 to ${size - 1}).`, 'input', 'invalid_value');
+    if (bad !== undefined)
+      throw new InvalidRequestError(`Token ${bad} in 'input[${index}]' is not in the model's vocabulary (0 to ${size - 1}).`, 'input', 'invalid_value');
   }
 
   return {
@@ -41,7 +42,11 @@ export function createLlamaCppEmbedder(model: () => LlamaModel, options: LlamaCp
         if (typeof input !== 'string') checkTokens(input, index);
         const tokens = typeof input === 'string' ? model().tokenize(input) : (input as Token[]);
         if (tokens.length > options.contextSize) {
-          throw new InvalidRequestError(`This model's maximum context length is ${options.contextSize} tokens, but 'input[${index}]' has ${tokens.length} tokens.`, 'input', 'context_length_exceeded');
+          throw new InvalidRequestError(
+            `This model's maximum context length is ${options.contextSize} tokens, but 'input[${index}]' has ${tokens.length} tokens.`,
+            'input',
+            'context_length_exceeded',
+          );
         }
         if (tokens.length === 0) throw new InvalidRequestError(`'input[${index}]' is empty.`, 'input', 'invalid_value');
         const embedding = await embeddings.getEmbeddingFor(tokens);

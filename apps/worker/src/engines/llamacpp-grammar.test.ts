@@ -13,7 +13,10 @@ describe('jsonSchemaGrammar', () => {
     expect(grammar).toMatch(/"\\"b\\"".*\(ws "," ws kva-\d+\)\?/s);
   });
   it('resolves recursive local references', () => {
-    const grammar = jsonSchemaGrammar({ $defs: { node: { type: 'object', properties: { next: { anyOf: [{ $ref: '#/$defs/node' }, { type: 'null' }] } } } }, $ref: '#/$defs/node' });
+    const grammar = jsonSchemaGrammar({
+      $defs: { node: { type: 'object', properties: { next: { anyOf: [{ $ref: '#/$defs/node' }, { type: 'null' }] } } } },
+      $ref: '#/$defs/node',
+    });
     expect(grammar).toMatch(/^root ::= def-1/);
   });
 });
@@ -30,13 +33,20 @@ describe('jsonSchemaGrammar: constants, formats and patterns', () => {
       expect(test(value), String(value)).toBe(true);
       expect(test('other'), String(value)).toBe(false);
     }
-    const union = admits({ oneOf: [{ type: 'object', properties: { kind: { type: 'string', const: 'circle' } }, required: ['kind'] }, { enum: [false, 'x', 0.25] }] });
+    const union = admits({
+      oneOf: [{ type: 'object', properties: { kind: { type: 'string', const: 'circle' } }, required: ['kind'] }, { enum: [false, 'x', 0.25] }],
+    });
     expect([{ kind: 'circle' }, false, 'x', 0.25].every(union)).toBe(true);
     expect([{ kind: 'square' }, true, 'y'].some(union)).toBe(false);
   });
 
   const formats: [string, z.ZodType, string[], string[]][] = [
-    ['uuid', z.uuid(), [randomUUID(), '123E4567-E89B-12D3-A456-426614174000'], ['123e4567-e89b-12d3-a456', 'zzzzzzzz-e89b-12d3-a456-426614174000', '123e4567-e89b-02d3-a456-426614174000']],
+    [
+      'uuid',
+      z.uuid(),
+      [randomUUID(), '123E4567-E89B-12D3-A456-426614174000'],
+      ['123e4567-e89b-12d3-a456', 'zzzzzzzz-e89b-12d3-a456-426614174000', '123e4567-e89b-02d3-a456-426614174000'],
+    ],
     ['email', z.email(), ['ann@example.com', 'a.b+c@mail.example.org'], ['ann@', '@example.com', 'ann example.com', 'ann@example']],
     ['uri', z.url(), ['https://example.com', 'http://a.example.org/x/y-z.html'], ['example.com', 'https://', 'ftp//x']],
     ['date', z.iso.date(), ['2024-02-29', '1999-12-31'], ['2024-13-01', '24-01-01', '2024-1-1']],

@@ -1,4 +1,13 @@
-import { findUnconstrainableKeyword, integerBounds, isEnforcedFormat, numericBounds, parseRegexSubset, resolveLocalRef, typesOf, type JsonSchema } from '@spool/shared';
+import {
+  findUnconstrainableKeyword,
+  integerBounds,
+  isEnforcedFormat,
+  numericBounds,
+  parseRegexSubset,
+  resolveLocalRef,
+  typesOf,
+  type JsonSchema,
+} from '@spool/shared';
 import { decimalRange, integerRange, MAX_INTEGER } from './numeric-grammar.js';
 import { formatGrammar, patternGrammar } from './string-grammar.js';
 
@@ -154,7 +163,11 @@ class GrammarBuilder {
     const requiredPairs = names.filter((name) => required.has(name)).map(pair);
     const optionalPairs = names.filter((name) => !required.has(name)).map(pair);
     const comma = `${ws} "," ${ws}`;
-    const tail = (from: number) => optionalPairs.slice(from).map((item) => `(${comma} ${item})?`).join(' ');
+    const tail = (from: number) =>
+      optionalPairs
+        .slice(from)
+        .map((item) => `(${comma} ${item})?`)
+        .join(' ');
     let body: string;
     if (requiredPairs.length > 0) {
       body = [requiredPairs.join(` ${comma} `), tail(0)].filter(Boolean).join(' ');

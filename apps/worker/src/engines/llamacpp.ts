@@ -140,8 +140,7 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
    * lines hold the main context (or it is full) and the lane has room; otherwise to the main
    * context, where its decodes share steps with the rest.
    */
-  const poolFor = (batch: boolean): SequencePool =>
-    !batch && lane && (main!.batchBusy > 0 || !hasRoom(main!)) && hasRoom(lane) ? lane : main!;
+  const poolFor = (batch: boolean): SequencePool => (!batch && lane && (main!.batchBusy > 0 || !hasRoom(main!)) && hasRoom(lane) ? lane : main!);
 
   function preparePrompt(request: GenerationRequest): Prompt {
     if (request.kind === 'chat') {
@@ -279,15 +278,18 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
       return answer.stopReason === 'maxTokens' ? 'length' : 'stop';
     };
 
-    const run = work().then((finishReason) => {
-      generatedTokens += completionTokens;
-      events.push({
-        type: 'end',
-        finishReason,
-        usage: { prompt_tokens: prompt.tokens, completion_tokens: completionTokens, total_tokens: prompt.tokens + completionTokens },
-      });
-      events.close();
-    }, (error: unknown) => events.close(error));
+    const run = work().then(
+      (finishReason) => {
+        generatedTokens += completionTokens;
+        events.push({
+          type: 'end',
+          finishReason,
+          usage: { prompt_tokens: prompt.tokens, completion_tokens: completionTokens, total_tokens: prompt.tokens + completionTokens },
+        });
+        events.close();
+      },
+      (error: unknown) => events.close(error),
+    );
     try {
       yield* events;
     } finally {
@@ -309,7 +311,12 @@ export function createLlamaCppEngine(options: LlamaCppEngineOptions): Engine {
         gpuMonitor = createGpuMonitor({ gpus: options.gpus ?? [], intervalMs: 5000 });
         await gpuMonitor.poll();
       }
-      const contextOptions = { contextSize: options.contextSize, threads: options.threads, batchSize: options.batchSize, batching: { itemPrioritizationStrategy: interactiveFirst } };
+      const contextOptions = {
+        contextSize: options.contextSize,
+        threads: options.threads,
+        batchSize: options.batchSize,
+        batching: { itemPrioritizationStrategy: interactiveFirst },
+      };
       main = createPool(await model.createContext({ ...contextOptions, sequences: options.slots }));
       if (prioritySlots > 0) lane = createPool(await model.createContext({ ...contextOptions, sequences: prioritySlots }));
       chatWrapper = resolveChatWrapper(model);

@@ -5,7 +5,15 @@ import { decimalRange, integerRange } from './numeric-grammar.js';
 const asRegex = (expression: string) => gbnfToRegex(`root ::= ${expression}`);
 
 describe('integer ranges in GBNF', () => {
-  for (const [low, high] of [[0, 9], [1, 14], [-12, 14], [7, 1234], [-305, -17], [95, 105], [0, 0]] as const) {
+  for (const [low, high] of [
+    [0, 9],
+    [1, 14],
+    [-12, 14],
+    [7, 1234],
+    [-305, -17],
+    [95, 105],
+    [0, 0],
+  ] as const) {
     it(`matches exactly the integers in [${low}, ${high}]`, () => {
       const regex = asRegex(integerRange(low, high));
       for (let value = low - 150; value <= high + 150; value += 1) expect(regex.test(String(value)), String(value)).toBe(value >= low && value <= high);

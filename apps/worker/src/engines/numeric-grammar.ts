@@ -121,7 +121,10 @@ export function decimalRange(low: NumericBound | undefined, high: NumericBound |
   }
   if (lo.value < 0) {
     // x < 0 within [lo, hi] is "-" y with y > 0 within [-min(hi, 0), -lo].
-    const negative = nonNegativeRange(hi.value < 0 ? { value: -hi.value, exclusive: hi.exclusive } : { value: 0, exclusive: true }, { value: -lo.value, exclusive: lo.exclusive });
+    const negative = nonNegativeRange(hi.value < 0 ? { value: -hi.value, exclusive: hi.exclusive } : { value: 0, exclusive: true }, {
+      value: -lo.value,
+      exclusive: lo.exclusive,
+    });
     if (negative) alternatives.push(`"-" (${negative})`);
   }
   return alternatives.map((alternative) => `(${alternative})`).join(' | ');

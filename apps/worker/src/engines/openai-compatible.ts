@@ -1,12 +1,5 @@
 import OpenAI, { APIUserAbortError } from 'openai';
-import {
-  estimatePromptTokens,
-  type Engine,
-  type EngineStats,
-  type GenerationEvent,
-  type GenerationRequest,
-  type ModelInfo,
-} from '@spool/shared';
+import { estimatePromptTokens, type Engine, type EngineStats, type GenerationEvent, type GenerationRequest, type ModelInfo } from '@spool/shared';
 import { EngineLostError } from './engine-lost-error.js';
 import { createSlots } from './slots.js';
 import { logprobsOfChunk, type UpstreamLogprobs } from './upstream-logprobs.js';
@@ -61,7 +54,14 @@ export function createOpenAICompatibleEngine(options: OpenAICompatibleOptions): 
   const clientFor = (baseURL: string) => {
     let client = clients.get(baseURL);
     if (!client) {
-      client = new OpenAI({ baseURL, apiKey: options.apiKey ?? 'none', defaultHeaders: options.headers, fetch: normalizingFetch, maxRetries: 0, timeout: 24 * 3600_000 });
+      client = new OpenAI({
+        baseURL,
+        apiKey: options.apiKey ?? 'none',
+        defaultHeaders: options.headers,
+        fetch: normalizingFetch,
+        maxRetries: 0,
+        timeout: 24 * 3600_000,
+      });
       clients.set(baseURL, client);
     }
     return client;
@@ -147,7 +147,10 @@ export function createOpenAICompatibleEngine(options: OpenAICompatibleOptions): 
         await options.whenReady?.(signal);
         const input = request.inputs as string[] | number[][];
         const dimensions = request.dimensions === undefined ? {} : { dimensions: request.dimensions };
-        const answer = await clientFor(options.baseURL()).embeddings.create({ model: options.upstreamModel, input, encoding_format: 'float', ...dimensions }, { signal });
+        const answer = await clientFor(options.baseURL()).embeddings.create(
+          { model: options.upstreamModel, input, encoding_format: 'float', ...dimensions },
+          { signal },
+        );
         return { vectors: [...answer.data].sort((a, b) => a.index - b.index).map((item) => item.embedding), promptTokens: answer.usage.prompt_tokens };
       } catch (error) {
         throw signal.aborted ? signal.reason : translateError(error);

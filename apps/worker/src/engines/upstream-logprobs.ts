@@ -18,6 +18,10 @@ export function logprobsOfChunk(logprobs: UpstreamLogprobs): TokenLogprob[] | un
     token,
     logprob: logprobs.token_logprobs?.[index] ?? -9999,
     bytes: bytesOf(token),
-    top_logprobs: Object.entries(logprobs.top_logprobs?.[index] ?? {}).map(([alternative, logprob]) => ({ token: alternative, logprob, bytes: bytesOf(alternative) })),
+    top_logprobs: Object.entries(logprobs.top_logprobs?.[index] ?? {}).map(([alternative, logprob]) => ({
+      token: alternative,
+      logprob,
+      bytes: bytesOf(alternative),
+    })),
   }));
 }

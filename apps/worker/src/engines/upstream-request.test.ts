@@ -5,7 +5,7 @@ import { upstreamBody } from './upstream-request.js';
 const request: GenerationRequest = { kind: 'chat', messages: [{ role: 'user', content: 'hi' }], stop: [], presencePenalty: 0, frequencyPenalty: 0 };
 
 describe('the upstream request body', () => {
-  it('leaves temperature and top_p out when the client did, so vLLM applies the model\'s generation_config', () => {
+  it("leaves temperature and top_p out when the client did, so vLLM applies the model's generation_config", () => {
     const body = upstreamBody(request, { model: 'm', priority: false });
     expect(body).not.toHaveProperty('temperature');
     expect(body).not.toHaveProperty('top_p');

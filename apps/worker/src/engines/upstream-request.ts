@@ -16,7 +16,9 @@ export function toolFields(request: GenerationRequest): Record<string, unknown> 
   if (request.responseFormat) {
     const format = request.responseFormat;
     fields.response_format =
-      format.type === 'json_schema' ? { type: 'json_schema', json_schema: { name: format.name, schema: format.schema, strict: true } } : { type: 'json_object' };
+      format.type === 'json_schema'
+        ? { type: 'json_schema', json_schema: { name: format.name, schema: format.schema, strict: true } }
+        : { type: 'json_object' };
   }
   return fields;
 }

@@ -27,15 +27,24 @@ export function parallelism(options: VllmOptions, gpus: string[]): { tensor: num
 export function vllmServeArgs(options: VllmOptions, serve: VllmServe): string[] {
   const { tensor, pipeline, data } = parallelism(options, serve.gpus);
   const args = [
-    'serve', serve.source,
-    '--host', '127.0.0.1',
-    '--port', String(serve.port),
-    '--served-model-name', serve.servedModelName,
-    '--tensor-parallel-size', String(tensor),
-    '--pipeline-parallel-size', String(pipeline),
-    '--gpu-memory-utilization', String(options.gpuMemoryUtilization),
-    '--max-num-seqs', String(options.maxNumSeqs),
-    '--scheduling-policy', options.schedulingPolicy ?? 'priority',
+    'serve',
+    serve.source,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(serve.port),
+    '--served-model-name',
+    serve.servedModelName,
+    '--tensor-parallel-size',
+    String(tensor),
+    '--pipeline-parallel-size',
+    String(pipeline),
+    '--gpu-memory-utilization',
+    String(options.gpuMemoryUtilization),
+    '--max-num-seqs',
+    String(options.maxNumSeqs),
+    '--scheduling-policy',
+    options.schedulingPolicy ?? 'priority',
   ];
   if (data > 1) args.push('--data-parallel-size', String(data));
   if (options.maxModelLen !== undefined) args.push('--max-model-len', String(options.maxModelLen));

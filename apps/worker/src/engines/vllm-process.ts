@@ -129,7 +129,8 @@ export function createVllmProcess(options: VllmProcessOptions): VllmProcess {
     };
     spawned.once('error', onGone);
     spawned.once('exit', (code, signal) => onGone(new Error(`vllm exited (code ${code}, signal ${signal})`)));
-    for (const stream of [spawned.stdout!, spawned.stderr!]) createInterface({ input: stream }).on('line', (line) => logLine(options.logger, line, options.secrets));
+    for (const stream of [spawned.stdout!, spawned.stderr!])
+      createInterface({ input: stream }).on('line', (line) => logLine(options.logger, line, options.secrets));
     await waitForHealth(spawned, () => exitError);
     healthy = true;
     everHealthy = true;

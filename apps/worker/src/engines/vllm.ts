@@ -43,7 +43,13 @@ async function servedContextLength(baseUrl: string, modelId: string, apiKey?: st
 export function createVllmEngine(options: VllmEngineOptions): Engine {
   const { options: vllm } = options;
   const logger = options.logger.child({ engine: 'vllm', model: options.modelId });
-  const info: ModelInfo = { id: options.modelId, contextLength: vllm.maxModelLen ?? 4096, slots: vllm.maxNumSeqs * vllm.dataParallelSize, engine: 'vllm', tokenCapacity: vllm.kvCacheTokens };
+  const info: ModelInfo = {
+    id: options.modelId,
+    contextLength: vllm.maxModelLen ?? 4096,
+    slots: vllm.maxNumSeqs * vllm.dataParallelSize,
+    engine: 'vllm',
+    tokenCapacity: vllm.kvCacheTokens,
+  };
   // The key goes in the child's environment, never on its command line (ps, vLLM's args log, ours).
   const serverEnv: NodeJS.ProcessEnv = { ...options.env, CUDA_DEVICE_ORDER: 'PCI_BUS_ID', ...(vllm.apiKey ? { VLLM_API_KEY: vllm.apiKey } : {}) };
   const pinned = options.gpus.length > 0 ? options.gpus.join('-') : `model-${options.modelId.replace(/[^\w.-]/g, '_')}`;
@@ -71,7 +77,10 @@ export function createVllmEngine(options: VllmEngineOptions): Engine {
 
   async function tokenize(request: GenerationRequest): Promise<number | undefined> {
     // Tools are rendered into the prompt by the chat template, so they are counted with it.
-    const body = request.kind === 'chat' ? { model: options.modelId, messages: request.messages, ...toolFields(request) } : { model: options.modelId, prompt: request.prompt };
+    const body =
+      request.kind === 'chat'
+        ? { model: options.modelId, messages: request.messages, ...toolFields(request) }
+        : { model: options.modelId, prompt: request.prompt };
     const response = await fetch(`${baseUrl()}/tokenize`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...authorization },
@@ -89,20 +98,25 @@ export function createVllmEngine(options: VllmEngineOptions): Engine {
     // A spawned server has priority scheduling unless told otherwise; an attached one only when said.
     priority: (vllm.schedulingPolicy ?? (server ? 'priority' : 'fcfs')) === 'priority',
     whenReady: server
-      ? (signal) => server.whenReady(signal, options.startupTimeoutMs).catch((error: unknown) => {
-          throw signal.aborted ? signal.reason : new EngineLostError((error as Error).message);
-        })
+      ? (signal) =>
+          server.whenReady(signal, options.startupTimeoutMs).catch((error: unknown) => {
+            throw signal.aborted ? signal.reason : new EngineLostError((error as Error).message);
+          })
       : undefined,
     countPromptTokens: tokenize,
     healthy: server ? () => server.healthy() : undefined,
     async start() {
       if (server && options.gpus.length > 0) serverEnv.CUDA_VISIBLE_DEVICES = (await gpuIndices(options.gpus, undefined, options.env)).join(',');
       await server?.start();
-      if (vllm.maxModelLen === undefined) info.contextLength = (await servedContextLength(baseUrl(), options.modelId, vllm.apiKey).catch(() => undefined)) ?? info.contextLength;
+      if (vllm.maxModelLen === undefined)
+        info.contextLength = (await servedContextLength(baseUrl(), options.modelId, vllm.apiKey).catch(() => undefined)) ?? info.contextLength;
       await monitor.poll();
       // What the KV cache holds decides how many sequences really run at once (see the worker's token budget).
       info.tokenCapacity = vllm.kvCacheTokens ?? monitor.vllm().kvCacheTokens;
-      logger.info({ url: baseUrl(), contextLength: info.contextLength, slots: info.slots, kvCacheTokens: info.tokenCapacity, gpus: options.gpus }, 'vllm engine ready');
+      logger.info(
+        { url: baseUrl(), contextLength: info.contextLength, slots: info.slots, kvCacheTokens: info.tokenCapacity, gpus: options.gpus },
+        'vllm engine ready',
+      );
     },
     stats() {
       const gpus = monitor.gpus();

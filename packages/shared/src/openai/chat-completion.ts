@@ -4,12 +4,23 @@ import { toolRequestFields } from './tools.js';
 
 const textPart = z.object({ type: z.literal('text'), text: z.string() });
 /** Content parts the OpenAI API takes that no Spool engine reads, and what they hold. */
-const MEDIA_PARTS: Record<string, string> = { image_url: 'images', input_image: 'images', input_audio: 'audio', audio: 'audio', file: 'files', input_file: 'files' };
+const MEDIA_PARTS: Record<string, string> = {
+  image_url: 'images',
+  input_image: 'images',
+  input_audio: 'audio',
+  audio: 'audio',
+  file: 'files',
+  input_file: 'files',
+};
 /** A text part; a media part gets its own message (not zod's "Invalid input") naming what the model does not take. */
 const contentPart = z.preprocess((part, context) => {
   const type = (part as { type?: unknown } | null)?.type;
   if (typeof type === 'string' && MEDIA_PARTS[type]) {
-    context.addIssue({ code: 'custom', message: `This model does not accept ${MEDIA_PARTS[type]} (a content part of type '${type}'); send text parts only.`, input: part });
+    context.addIssue({
+      code: 'custom',
+      message: `This model does not accept ${MEDIA_PARTS[type]} (a content part of type '${type}'); send text parts only.`,
+      input: part,
+    });
   }
   return part;
 }, textPart);

@@ -26,7 +26,12 @@ export const completionSchema = z.object({
       text: z.string(),
       /** With `logprobs: N`: the legacy form, per token. */
       logprobs: z
-        .object({ tokens: z.array(z.string()), token_logprobs: z.array(z.number()), top_logprobs: z.array(z.record(z.string(), z.number())), text_offset: z.array(z.number().int()) })
+        .object({
+          tokens: z.array(z.string()),
+          token_logprobs: z.array(z.number()),
+          top_logprobs: z.array(z.record(z.string(), z.number())),
+          text_offset: z.array(z.number().int()),
+        })
         .nullable(),
       finish_reason: finishReasonSchema.nullable(),
     }),

@@ -73,7 +73,10 @@ export const responseCreateRequestSchema = z.object({
   max_output_tokens: z.number().int().positive().nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().gt(0).max(1).nullish(),
-  tools: z.array(typed.extend({ type: z.string() })).max(128).nullish(),
+  tools: z
+    .array(typed.extend({ type: z.string() }))
+    .max(128)
+    .nullish(),
   tool_choice: z.union([z.enum(['none', 'auto', 'required']), typed.extend({ type: z.string(), name: z.string().optional() })]).nullish(),
   parallel_tool_calls: z.boolean().nullish(),
   text: z.object({ format: responseTextFormatSchema.nullish(), verbosity: z.string().nullish() }).nullish(),
@@ -121,24 +124,36 @@ export function unsupportedInResponseRequest(body: ResponseCreateRequest): Unsup
   if (body.top_logprobs) return { param: 'top_logprobs', message: "'top_logprobs' is not supported by the Responses API here." };
   for (const [index, tool] of (body.tools ?? []).entries()) {
     if (tool.type !== 'function') {
-      return { param: `tools[${index}].type`, message: `The built-in tool '${tool.type}' is not supported: this server runs only function tools ({"type": "function", ...}).` };
+      return {
+        param: `tools[${index}].type`,
+        message: `The built-in tool '${tool.type}' is not supported: this server runs only function tools ({"type": "function", ...}).`,
+      };
     }
   }
   const choice = body.tool_choice;
   if (typeof choice === 'object' && choice !== null && choice.type !== 'function') {
-    return { param: 'tool_choice.type', message: `tool_choice of type '${choice.type}' is not supported: use 'none', 'auto', 'required' or {"type": "function", "name": ...}.` };
+    return {
+      param: 'tool_choice.type',
+      message: `tool_choice of type '${choice.type}' is not supported: use 'none', 'auto', 'required' or {"type": "function", "name": ...}.`,
+    };
   }
   if (typeof body.input === 'string') return undefined;
   for (const [index, item] of body.input.entries()) {
     const kind = item.type ?? 'message';
     if (kind !== 'message' && kind !== 'function_call' && kind !== 'function_call_output') {
-      return { param: `input[${index}].type`, message: `Input items of type '${kind}' are not supported: send messages, function_call and function_call_output items.` };
+      return {
+        param: `input[${index}].type`,
+        message: `Input items of type '${kind}' are not supported: send messages, function_call and function_call_output items.`,
+      };
     }
     const parts = kind === 'message' && Array.isArray(item.content) ? (item.content as { type?: unknown }[]) : [];
     for (const [partIndex, part] of parts.entries()) {
       const type = String(part?.type);
       if (contentLabels[type]) {
-        return { param: `input[${index}].content[${partIndex}].type`, message: `This model does not accept ${contentLabels[type]}: it reads text only (input_text).` };
+        return {
+          param: `input[${index}].content[${partIndex}].type`,
+          message: `This model does not accept ${contentLabels[type]}: it reads text only (input_text).`,
+        };
       }
     }
   }

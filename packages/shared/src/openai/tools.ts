@@ -17,10 +17,11 @@ export type FunctionDefinition = z.infer<typeof functionDefinitionSchema>;
 
 /** The tool fields of a chat request (spread into its schema). */
 export const toolRequestFields = {
-  tools: z.array(z.object({ type: z.literal('function'), function: functionDefinitionSchema })).max(128).nullish(),
-  tool_choice: z
-    .union([z.enum(['none', 'auto', 'required']), z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) })])
+  tools: z
+    .array(z.object({ type: z.literal('function'), function: functionDefinitionSchema }))
+    .max(128)
     .nullish(),
+  tool_choice: z.union([z.enum(['none', 'auto', 'required']), z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) })]).nullish(),
   parallel_tool_calls: z.boolean().nullish(),
   /** Legacy form of `tools`. */
   functions: z.array(functionDefinitionSchema).max(128).nullish(),

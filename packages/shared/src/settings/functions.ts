@@ -11,5 +11,9 @@ export const functionsSettings = {
   /** Worker threads that run FUNCTIONS_DIR's plugins, one call each at a time (a plugin never runs on the API's event loop). */
   FUNCTIONS_THREADS: z.coerce.number().int().min(1).max(64).default(2),
   /** Largest JSON result of one function call (bytes) unless the function sets its own. */
-  FUNCTIONS_MAX_RESULT_BYTES: z.coerce.number().int().positive().default(64 * 1024),
+  FUNCTIONS_MAX_RESULT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
 };

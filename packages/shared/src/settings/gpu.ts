@@ -5,7 +5,10 @@ export const gpuSettings = {
   /** The model a `spool worker` serves (id or alias); the first configured one when unset. */
   WORKER_MODEL: z.string().min(1).optional(),
   /** GPUs the worker is pinned to, comma-separated (`0,1,2,3`); overrides the model's `gpus`. */
-  WORKER_GPUS: z.string().regex(/^\s*[\w-]+(\s*,\s*[\w-]+)*\s*$/, 'a comma-separated list of GPU ids').optional(),
+  WORKER_GPUS: z
+    .string()
+    .regex(/^\s*[\w-]+(\s*,\s*[\w-]+)*\s*$/, 'a comma-separated list of GPU ids')
+    .optional(),
   /** The vLLM executable a spawn-mode engine runs. */
   VLLM_BIN: z.string().min(1).default('vllm'),
   /** How long a spawned vLLM may take to answer /health (weights load for minutes on big models). */

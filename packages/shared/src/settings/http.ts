@@ -19,6 +19,10 @@ export const httpSettings = {
 /** Node refuses a headers timeout longer than a (non-zero) request timeout: say so at start-up. */
 export function checkHttpSettings(settings: { HTTP_HEADERS_TIMEOUT_MS: number; HTTP_REQUEST_TIMEOUT_MS: number }, context: z.RefinementCtx): void {
   if (settings.HTTP_REQUEST_TIMEOUT_MS > 0 && settings.HTTP_HEADERS_TIMEOUT_MS > settings.HTTP_REQUEST_TIMEOUT_MS) {
-    context.addIssue({ code: 'custom', path: ['HTTP_HEADERS_TIMEOUT_MS'], message: `must not exceed HTTP_REQUEST_TIMEOUT_MS (${settings.HTTP_REQUEST_TIMEOUT_MS})` });
+    context.addIssue({
+      code: 'custom',
+      path: ['HTTP_HEADERS_TIMEOUT_MS'],
+      message: `must not exceed HTTP_REQUEST_TIMEOUT_MS (${settings.HTTP_REQUEST_TIMEOUT_MS})`,
+    });
   }
 }

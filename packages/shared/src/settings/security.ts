@@ -1,8 +1,6 @@
 import { z } from 'zod';
 
-const flag = z
-  .union([z.boolean(), z.string()])
-  .transform((value) => value === true || /^(1|true|yes|on)$/i.test(String(value)));
+const flag = z.union([z.boolean(), z.string()]).transform((value) => value === true || /^(1|true|yes|on)$/i.test(String(value)));
 /** A limit where 0 turns the limit off. */
 const limit = z.coerce.number().int().nonnegative();
 

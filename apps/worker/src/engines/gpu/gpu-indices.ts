@@ -15,7 +15,9 @@ export async function gpuIndices(gpus: string[], bin = 'nvidia-smi', env?: NodeJ
     execFile(bin, NVIDIA_SMI_ARGS, { timeout: 5000, env }, (error, stdout) => resolve(error ? undefined : stdout));
   });
   if (listing === undefined) {
-    throw new Error(`GPUs ${gpus.join(',')} are given by UUID, which vLLM cannot take, and nvidia-smi is not there to map them to indices: give indices (0,1,...) instead.`);
+    throw new Error(
+      `GPUs ${gpus.join(',')} are given by UUID, which vLLM cannot take, and nvidia-smi is not there to map them to indices: give indices (0,1,...) instead.`,
+    );
   }
   const byUuid = new Map<string, string>();
   for (const line of listing.split('\n')) {

@@ -8,7 +8,7 @@ const MIB = 1024 * 1024;
 describe('GPU figures', () => {
   const smi = '0, GPU-aaa, 1200, 24564\n1, GPU-bbb, 23000, 24564\n2, GPU-ccc, [N/A], [N/A]\n';
 
-  it('parses nvidia-smi CSV and keeps the worker\'s GPUs by index or UUID', () => {
+  it("parses nvidia-smi CSV and keeps the worker's GPUs by index or UUID", () => {
     expect(parseNvidiaSmi(smi)).toEqual([
       { index: '0', usedBytes: 1200 * MIB, totalBytes: 24564 * MIB },
       { index: '1', usedBytes: 23000 * MIB, totalBytes: 24564 * MIB },
@@ -32,6 +32,9 @@ describe('GPU figures', () => {
   it('reads KV-cache use from either vLLM metric name', () => {
     const v0 = '# HELP x\nvllm:gpu_cache_usage_perc{model_name="m"} 0.5\nvllm:num_requests_running{model_name="m"} 3\n';
     expect(parseVllmMetrics(v0)).toEqual({ kvCacheUsage: 0.5, running: 3 });
-    expect(parseVllmMetrics('vllm:kv_cache_usage_perc{engine="0",model_name="m"} 0.125\nvllm:num_requests_waiting 2')).toEqual({ kvCacheUsage: 0.125, waiting: 2 });
+    expect(parseVllmMetrics('vllm:kv_cache_usage_perc{engine="0",model_name="m"} 0.125\nvllm:num_requests_waiting 2')).toEqual({
+      kvCacheUsage: 0.125,
+      waiting: 2,
+    });
   });
 });
