@@ -41,4 +41,14 @@ describe('redis connection', () => {
     ]);
     expect(entries[0]).toMatchObject({ redis: 'api', err: { code: 'ECONNREFUSED' } });
   });
+
+  it('logs a short outage that ioredis reconnects from without an error event', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ name: 'test', level: 'debug', destination: { write: (line: string) => void lines.push(line) } });
+    const connection = new EventEmitter();
+    logRedisConnection(connection, logger, 'api');
+    connection.emit('reconnecting', 100);
+    connection.emit('ready');
+    expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg.split(';')[0])).toEqual(['redis connection lost', 'redis connection restored']);
+  });
 });

@@ -57,9 +57,9 @@ export function isRedisUnavailable(error: unknown): boolean {
   return UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(error.message));
 }
 
-/** What `logRedisConnection` listens to: an ioredis client, a BullMQ queue or worker. */
+/** What `logRedisConnection` listens to: an ioredis client. */
 export interface ConnectionEvents {
-  on(event: 'error' | 'ready', listener: (error?: unknown) => void): unknown;
+  on(event: 'error' | 'ready' | 'reconnecting', listener: (error?: unknown) => void): unknown;
 }
 
 /**
@@ -70,15 +70,19 @@ export interface ConnectionEvents {
 export function logRedisConnection(connection: ConnectionEvents, logger: Logger, name: string): void {
   let down = false;
   let since = 0;
-  connection.on('error', (error) => {
+  const lost = (error: unknown) => {
     if (down) {
-      logger.debug({ err: error, redis: name }, 'redis still unreachable');
+      if (error) logger.debug({ err: error, redis: name }, 'redis still unreachable');
       return;
     }
     down = true;
     since = Date.now();
     logger.warn({ err: error, redis: name }, 'redis connection lost; requests that need it get 503 until it returns');
-  });
+  };
+  connection.on('error', (error) => lost(error));
+  // ioredis emits 'reconnecting' only after a close it did not ask for; a short outage whose first
+  // retry already finds Redis back emits no 'error' at all, and would otherwise go unlogged.
+  connection.on('reconnecting', () => lost(undefined));
   connection.on('ready', () => {
     if (!down) return;
     down = false;
