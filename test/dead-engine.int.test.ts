@@ -1,33 +1,20 @@
 import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, loadModelSpecs, redisNames, type Config, type JobEvent } from '@spool/shared';
-import { createEngineForModel, createWorker } from '@spool/worker';
+import { redisNames, type Config, type JobEvent } from '@spool/shared';
 import { withFatalFault, type FaultyEngine } from './helpers/fatal-engine-fault.js';
-import { MODEL, REDIS_URL, startSpool, type InProcessWorker, type Spool } from './helpers/spool-harness.js';
+import { MODEL, REDIS_URL, startInProcessWorker, startSpool, type InProcessWorker, type Spool } from './helpers/spool-harness.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** An in-process worker on the real model whose engine the test can make die. */
-async function startFaultyWorker(config: Config): Promise<InProcessWorker & { engine: FaultyEngine }> {
-  const engine = withFatalFault(await createEngineForModel(loadModelSpecs(config)[0]!, config));
-  await engine.start();
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-  const worker = await createWorker({ config, engine, redis, subscriber: redis.duplicate(), logger: createLogger({ name: 'test-worker', level: 'silent' }) });
-  return {
-    worker,
-    engine,
-    async close() {
-      await worker.close();
-      await engine.stop();
-      redis.disconnect();
-    },
-  };
+function startFaultyWorker(config: Config): Promise<InProcessWorker<FaultyEngine>> {
+  return startInProcessWorker(config, undefined, withFatalFault);
 }
 
 describe('a worker whose engine thread dies', () => {
   let spool: Spool | undefined;
-  const workers: (InProcessWorker & { engine: FaultyEngine })[] = [];
+  const workers: InProcessWorker<FaultyEngine>[] = [];
   const connections: Redis[] = [];
 
   afterEach(async () => {

@@ -35,15 +35,26 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
   };
 }
 
-export interface InProcessWorker {
+export interface InProcessWorker<E extends Engine = Engine> {
   worker: RunningWorker;
-  engine: Engine;
+  engine: E;
   close(): Promise<void>;
 }
 
 /** A worker inside the test process, on the real model (silent unless given a logger). */
-export async function startInProcessWorker(config: Config, logger = createLogger({ name: 'test-worker', level: 'silent' })): Promise<InProcessWorker> {
-  const engine = await createEngineForModel(loadModelSpecs(config)[0]!, config);
+export async function startInProcessWorker(config: Config, logger?: Logger): Promise<InProcessWorker>;
+/** The same, with the engine wrapped first (a test's fault injection, say). */
+export async function startInProcessWorker<E extends Engine>(
+  config: Config,
+  logger: Logger | undefined,
+  wrapEngine: (engine: Engine) => E,
+): Promise<InProcessWorker<E>>;
+export async function startInProcessWorker(
+  config: Config,
+  logger: Logger = createLogger({ name: 'test-worker', level: 'silent' }),
+  wrapEngine: (engine: Engine) => Engine = (engine) => engine,
+): Promise<InProcessWorker> {
+  const engine = wrapEngine(await createEngineForModel(loadModelSpecs(config)[0]!, config));
   await engine.start();
   const redis = new Redis(config.REDIS_URL, WAITING_REDIS_OPTIONS);
   const subscriber = redis.duplicate();
