@@ -20,6 +20,7 @@ type Container = {
   readinessProbe?: Probe;
   livenessProbe?: Probe;
   volumeMounts?: { name: string; mountPath: string }[];
+  lifecycle?: { preStop?: { exec?: { command: string[] } } };
 };
 type PodSpec = {
   containers?: Container[];
@@ -149,6 +150,23 @@ describe('deployment files', () => {
       seconds(vllm.environment!.SHUTDOWN_GRACE_MS, 30_000) + VLLM_STOP_GRACE_MS / 1000,
     );
     expect(vllm.healthcheck!.test.join(' ')).toContain(`127.0.0.1:${vllm.environment!.WORKER_HEALTH_PORT}/health`);
+  });
+
+  it("the API's and CPU workers' grace periods cover the drain (and the API pod's preStop pause), in Kubernetes and Compose", () => {
+    const drain = (env: Record<string, string | undefined> = {}) => seconds(env.SHUTDOWN_GRACE_MS, 30_000);
+    const pods = manifests.map((manifest) => manifest.spec?.template?.spec).filter((pod): pod is PodSpec => !!pod?.containers && !gpuPods.includes(pod));
+    const api = pods.find((pod) => pod.containers![0]!.args?.[0] === 'api')!;
+    const pause = api.containers![0]!.lifecycle!.preStop!.exec!.command;
+    expect(pause[0]).toBe('sleep');
+    expect(api.terminationGracePeriodSeconds!).toBeGreaterThan(Number(pause[1]) + drain(envOf(api.containers![0]!)));
+    expect(pods.filter((pod) => pod.containers![0]!.args?.[0] === 'worker').length).toBeGreaterThan(0);
+    for (const pod of pods.filter((entry) => entry.containers![0]!.args?.[0] === 'worker')) {
+      expect(pod.terminationGracePeriodSeconds!).toBeGreaterThan(drain(envOf(pod.containers![0]!)));
+    }
+    for (const name of ['api', 'worker-cpu']) {
+      const service = compose.services[name]!;
+      expect(Number(service.stop_grace_period!.replace(/s$/, '')), name).toBeGreaterThan(drain(service.environment));
+    }
   });
 
   it('pins a vLLM release for the image and says which one it was tested with', () => {
