@@ -69,6 +69,27 @@ describe('batch files through the OpenAI Files and Batch API', () => {
     expect(line!.response!.body.usage).toEqual(sync.usage);
   });
 
+  it('answers a line the worker refuses (too long for the model) as its synchronous route does: status 400 and the error body', async () => {
+    const body = { model: MODEL, messages: [{ role: 'user' as const, content: 'once upon a time '.repeat(300) }], max_tokens: 8 };
+    const sync = (await spool.client.chat.completions.create(body).then(
+      () => ({ status: 200, error: undefined }),
+      (error: unknown) => error,
+    )) as { status: number; error: unknown };
+    expect(sync.status).toBe(400);
+    const file = await uploadBatchFile(spool.client, jsonl([{ custom_id: 'too-long', method: 'POST', url: '/v1/chat/completions', body }]));
+    const batch = await waitForBatch(
+      spool.client,
+      (await spool.client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).id,
+    );
+    expect(batch.request_counts).toEqual({ total: 1, completed: 0, failed: 1 });
+    const [line] = await fileLines(spool.client, batch.error_file_id);
+    expect(line!.custom_id).toBe('too-long');
+    expect(line!.error).toBeNull();
+    expect(line!.response!.status_code).toBe(400);
+    expect(line!.response!.body).toEqual({ error: sync.error });
+    expect(line!.response!.body.error.code).toBe('context_length_exceeded');
+  });
+
   it('fails validation of a bad file with errors that name each bad line', async () => {
     const good = chatLines(2, { model: MODEL, maxTokens: 4 });
     const file = await uploadBatchFile(

@@ -5,6 +5,7 @@ import {
   InternalError,
   batchSlotsOf,
   isRedisUnavailable,
+  jobFailureReason,
   logRedisConnection,
   WAITING_REDIS_OPTIONS,
   isBatchPriority,
@@ -126,7 +127,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunningWorker> {
     const publisher = data.silent ? SILENT_PUBLISHER : sharedPublisher;
     const fail = (error: SpoolError) => {
       publisher.publish(jobId, attempt, { type: 'error', status: error.status, error: error.toJSON().error });
-      return publisher.flush().then(() => new UnrecoverableError(error.message));
+      return publisher.flush().then(() => new UnrecoverableError(jobFailureReason(error)));
     };
     // Every write of this attempt is checked against BullMQ's lock: once stalled-job recovery gave
     // the job to another worker, nothing of this attempt reaches the channel or the event log.

@@ -72,3 +72,23 @@ export class InternalError extends SpoolError {
 export function spoolErrorFromBody(status: number, body: OpenAIErrorBody): SpoolError {
   return new SpoolError(status, body.message, body.type, body.code, body.param);
 }
+
+/**
+ * A failed job's reason as BullMQ keeps it: the error its client got, as JSON. Whoever reads the job
+ * later (a request whose `error` event was lost, a batch line) then answers with the same status and
+ * body instead of a bare 500.
+ */
+export function jobFailureReason(error: SpoolError): string {
+  return JSON.stringify({ status: error.status, ...error.toJSON() });
+}
+
+/** The error a failed job's reason holds; undefined where the reason is not one (a crash's message). */
+export function errorFromJobFailure(reason: string | undefined): SpoolError | undefined {
+  try {
+    const { status, error } = JSON.parse(reason ?? '') as { status?: unknown; error?: Partial<OpenAIErrorBody> };
+    if (typeof status !== 'number' || status < 400 || status > 599 || typeof error?.message !== 'string' || typeof error.type !== 'string') return undefined;
+    return spoolErrorFromBody(status, { message: error.message, type: error.type, param: error.param ?? null, code: error.code ?? null });
+  } catch {
+    return undefined;
+  }
+}

@@ -1,4 +1,4 @@
-import { batchSlotsOf, SpoolError, type Config, type Logger, type ModelSpec } from '@spool/shared';
+import { batchSlotsOf, errorFromJobFailure, SpoolError, type Config, type Logger, type ModelSpec } from '@spool/shared';
 import type { FileStore } from '../files/file-store.js';
 import type { WorkerRegistry } from '../worker-registry.js';
 import type { BatchRecord, BatchStore } from './batch-store.js';
@@ -110,7 +110,14 @@ export async function runLines(context: BatchContext, batch: BatchRecord, log: R
             if (stopped) return;
             inflight.delete(jobId);
             if (outcome.ok) log.record(successLine(request, requestId, outcome.result), true);
-            else log.record(failedLine(request.customId, 'generation_failed', outcome.reason), false);
+            else {
+              // A line the worker refused (too long for the model, say) answers as a refused request does.
+              const refusal = errorFromJobFailure(outcome.reason);
+              log.record(
+                refusal ? refusedLine(request.customId, requestId, refusal) : failedLine(request.customId, 'generation_failed', outcome.reason),
+                false,
+              );
+            }
             flush();
             signalled = true;
             wake?.();

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { InternalError, UnavailableError, type GenerationJob, type GenerationResult, type JobEvent } from '@spool/shared';
+import { errorFromJobFailure, InternalError, UnavailableError, type GenerationJob, type GenerationResult, type JobEvent } from '@spool/shared';
 import type { EventTrail } from './event-trail.js';
 
 /** Where a job stands according to BullMQ itself, not to its (possibly lost) events. */
@@ -47,7 +47,7 @@ export function outcomeEvents(outcome: StoredOutcome, trail: EventTrail): JobEve
       throw new UnavailableError('Part of this answer was lost while Redis restarted; retry the request.', 'events_lost');
     }
     case 'failed':
-      throw new InternalError(`The generation failed: ${outcome.reason}`);
+      throw errorFromJobFailure(outcome.reason) ?? new InternalError(`The generation failed: ${outcome.reason}`);
     case 'gone':
       throw new UnavailableError('The job was lost from the queue (Redis lost its data); retry the request.', 'job_lost');
     case 'running':
