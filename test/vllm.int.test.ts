@@ -115,6 +115,11 @@ describe('vllm engine, spawn mode, through Spool', () => {
       .create({ model: 'plain', messages: [{ role: 'user', content: 'weather?' }], tools })
       .catch((error: unknown) => error);
     expect(failure).toMatchObject({ status: 400, error: { param: 'tools', message: expect.stringContaining('toolCallParser') } });
+    // The Responses API runs on the same queue path and refuses the same way.
+    const viaResponses = await spool.client.responses
+      .create({ model: 'plain', input: 'weather?', tools: [{ type: 'function', name: 'get_weather', parameters: { type: 'object' }, strict: false }] })
+      .catch((error: unknown) => error);
+    expect(viaResponses).toMatchObject({ status: 400, error: { param: 'tools', message: expect.stringContaining('toolCallParser') } });
     expect(readRecord(files.recordFile).filter((entry) => entry.event === 'request')).toHaveLength(before);
   });
 

@@ -33,6 +33,17 @@ describe('batch input lines', () => {
     expect(parsed.ok && parsed.request.spec.id).toBe('tiny');
   });
 
+  it("refuses a line that sets a sampling extra its model's engine does not honour", () => {
+    const parsed = parseRequestLine(
+      { line: 3, text: chat('a', { body: { model: 'tiny', top_k: 40, messages: [{ role: 'user', content: 'x' }] } }) },
+      '/v1/chat/completions',
+      models,
+    );
+    expect(parsed.ok).toBe(false);
+    expect(!parsed.ok && parsed.error).toMatchObject({ line: 3, code: 'invalid_request', param: 'body.top_k' });
+    expect(!parsed.ok && parsed.error.message).toContain("does not honour 'top_k'");
+  });
+
   it('names the line, code and param of each kind of bad line', () => {
     const check = (text: string) => {
       const parsed = parseRequestLine({ line: 7, text }, '/v1/chat/completions', models);

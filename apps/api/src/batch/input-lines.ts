@@ -15,6 +15,7 @@ import {
   type ModelSpec,
   type ResponseCreateRequest,
 } from '@spool/shared';
+import { assertEngineHonours } from '../engine-support.js';
 import { paramOf } from '../middleware/error-handler.js';
 
 /** One non-blank line of an input file, numbered from 1 as an editor numbers it. */
@@ -85,6 +86,8 @@ export function parseRequestLine(
     if (!spec) return fail(line, 'model_not_found', `Line ${line} names the model '${parsedBody.model}', which does not exist.`, 'body.model');
     if (!allowed(parsedBody.model))
       return fail(line, 'model_not_allowed', `Line ${line} names the model '${parsedBody.model}', which this batch's token may not use.`, 'body.model');
+    // As on the synchronous routes: a line its model's engine cannot honour is refused, never half-served.
+    assertEngineHonours(spec, parsedBody as Record<string, unknown>);
     return { ok: true, request: { line, customId, spec, endpoint, body: parsedBody } as BatchRequestLine };
   } catch (error) {
     if (error instanceof InvalidRequestError) {

@@ -4,6 +4,7 @@ import { InvalidRequestError, responseCreateRequestSchema, unsupportedInResponse
 import type { ApiDeps } from '../deps.js';
 import { ownerOf, readRecord, writeRecord } from '../jobs/job-record.js';
 import { createJob, deleteJob, newRecord, type NewJob } from '../jobs/job-store.js';
+import { assertEngineHonours } from '../engine-support.js';
 import { resolveModel } from '../resolve-model.js';
 import { whenClosed } from '../respond/sse.js';
 import { chatMessagesOf, inputItemsOf } from './conversation.js';
@@ -59,6 +60,7 @@ async function planResponse(deps: ApiDeps, req: Request, res: Response) {
   const background = body.background === true;
   if (background && body.store === false) throw new InvalidRequestError('A background response must be stored: drop `store: false`.', 'store', 'invalid_value');
   const { spec, contextLength } = resolveModel(deps, body.model);
+  assertEngineHonours(spec, body as Record<string, unknown>);
   res.locals.model = spec.id;
   const owner = ownerOf(res);
   const hex = randomUUID().replaceAll('-', '');
