@@ -6,6 +6,7 @@ export * from './jobs.js';
 export * from './answer.js';
 export * from './token-estimate.js';
 export * from './queued-tokens.js';
+export * from './redis-script.js';
 export * from './models.js';
 export * from './sampling-extras.js';
 export * from './async-queue.js';

@@ -1,3 +1,4 @@
+import { runScript, type ScriptRunner } from './redis-script.js';
 import type { RedisNames } from './jobs.js';
 
 /**
@@ -90,12 +91,7 @@ redis.call('SET', KEYS[1], total)
 return {before, total, dropped, adopted}`,
 };
 
-/** The part of a Redis client the scripts need (ioredis satisfies it), so `shared` stays free of ioredis. */
-export interface ScriptRunner {
-  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
-}
-
 /** Takes a job's tokens off its model's counter, once: a worker calls it when it starts the job. */
 export async function releaseQueuedTokens(redis: ScriptRunner, names: RedisNames, model: string, jobId: string): Promise<number> {
-  return Number(await redis.eval(QUEUED_TOKENS_LUA.release, 2, names.queuedTokens(model), names.queuedTokenReservations(model), jobId));
+  return Number(await runScript(redis, QUEUED_TOKENS_LUA.release, 2, names.queuedTokens(model), names.queuedTokenReservations(model), jobId));
 }

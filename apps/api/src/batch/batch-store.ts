@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { batchRedisNames, NotFoundError, type BatchEndpoint, type BatchLineError, type BatchStatus, type Config } from '@spool/shared';
+import { batchRedisNames, NotFoundError, runScript, type BatchEndpoint, type BatchLineError, type BatchStatus, type Config } from '@spool/shared';
 
 /** A batch's state as kept in one Redis hash (timestamps in unix seconds, as OpenAI's). */
 export interface BatchRecord {
@@ -175,7 +175,7 @@ export function createBatchStore(redis: Redis, config: Config) {
     },
     async transition(id: string, from: BatchStatus[], to: BatchStatus, fields: Fields = {}): Promise<boolean> {
       const args = Object.entries(encode(fields)).flat();
-      return (await redis.eval(TRANSITION, 1, names.batch(id), from.join(','), to, ...args)) === 1;
+      return (await runScript(redis, TRANSITION, 1, names.batch(id), from.join(','), to, ...args)) === 1;
     },
     async update(id: string, fields: Fields): Promise<void> {
       await redis.hset(names.batch(id), encode(fields));

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { QUEUED_TOKENS_LUA, redisNames, releaseQueuedTokens, type Config } from '@spool/shared';
+import { QUEUED_TOKENS_LUA, redisNames, releaseQueuedTokens, runScript, type Config } from '@spool/shared';
 
 /** How a reservation went: counted now, already counted (BullMQ holds the job, or an add is on its way), or over the cap. */
 export type Reservation = 'reserved' | 'held' | 'refused';
@@ -28,7 +28,7 @@ export function createQueuedTokens(redis: Redis, config: Config) {
   return {
     /** Reserves a job's tokens on its queue's counter, unless counted already; past `cap`, refuses. */
     async reserve(queue: Queue, model: string, jobId: string, tokens: number, cap = -1): Promise<Reservation> {
-      const total = Number(await redis.eval(QUEUED_TOKENS_LUA.admit, 3, ...keys(model), queue.toKey(jobId), jobId, tokens, cap));
+      const total = Number(await runScript(redis, QUEUED_TOKENS_LUA.admit, 3, ...keys(model), queue.toKey(jobId), jobId, tokens, cap));
       return total === -2 ? 'refused' : total === -1 ? 'held' : 'reserved';
     },
     /** Takes reserved jobs off the counter (each once): their add failed, or they left the queue unstarted. */
@@ -38,7 +38,7 @@ export function createQueuedTokens(redis: Redis, config: Config) {
     /** Recomputes a model's counter from its queue's waiting, prioritized and delayed jobs, in one atomic script. */
     async reconcile(queue: Queue, model: string): Promise<ReconcileResult> {
       const queueKeys = ['wait', 'paused', 'prioritized', 'delayed'].map((type) => queue.toKey(type));
-      const result = (await redis.eval(QUEUED_TOKENS_LUA.reconcile, 6, ...keys(model), ...queueKeys, queue.toKey(''), ADD_GRACE_MS)) as number[];
+      const result = (await runScript(redis, QUEUED_TOKENS_LUA.reconcile, 6, ...keys(model), ...queueKeys, queue.toKey(''), ADD_GRACE_MS)) as number[];
       const [before = 0, after = 0, dropped = 0, adopted = 0] = result.map(Number);
       return { model, before, after, dropped, adopted };
     },
