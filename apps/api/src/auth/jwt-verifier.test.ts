@@ -36,7 +36,8 @@ describe('createJwtVerifier', () => {
 
   it('never remembers a token that failed', async () => {
     const verify = createJwtVerifier(settings);
-    const early = jwt.sign({ sub: 'a', exp: now() + 60, nbf: now() + 1 }, secret);
+    // Two seconds ahead: with one, a second boundary passing between signing and checking made it valid already.
+    const early = jwt.sign({ sub: 'a', exp: now() + 60, nbf: now() + 2 }, secret);
     await expect(verify(early)).rejects.toMatchObject({ code: 'token_not_yet_valid' });
     await new Promise((resolve) => setTimeout(resolve, 2100));
     await expect(verify(early)).resolves.toMatchObject({ sub: 'a' });

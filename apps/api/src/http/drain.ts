@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Server, ServerResponse } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import { UnavailableError, type Logger, type SpoolError } from '@spool/shared';
@@ -64,6 +65,9 @@ function endNow(res: ServerResponse, error: SpoolError): void {
 export function createDrain(logger: Logger): Drain {
   let draining = false;
   const expiry = new AbortController();
+  // Every request in flight listens to it (job-client.ts, follow-log.ts): hundreds at once are normal,
+  // not the leak Node's default limit of 10 warns about.
+  setMaxListeners(0, expiry.signal);
 
   return {
     get draining() {
