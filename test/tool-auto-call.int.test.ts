@@ -2,34 +2,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EMBEDDED_MODEL_SOURCE, findModelFile } from '@spool/shared';
-import { Ajv } from 'ajv';
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { waitForModel } from './helpers/gpu-harness.js';
 import { startInProcessWorker, startSpool, testEnv, type InProcessWorker, type Spool } from './helpers/spool-harness.js';
 import { writeToolCallingModel } from './helpers/tool-calling-model.js';
+import { messages, tools, validators, weatherParameters } from './helpers/weather-tools.js';
 
 // `tool_choice: auto` on the llama.cpp engine: the model decides to call by writing its template's
 // call trigger; the engine must notice it and decode the call under the tool's schema. stories260K
 // never writes the trigger, so these tests run a copy of it rewired to always write it (see
 // helpers/tool-calling-model.ts); engine, template, triggers and grammars are the real ones.
 const MODEL = 'tool-caller';
-const weatherParameters = {
-  type: 'object',
-  properties: { city: { type: 'string', maxLength: 12 }, days: { type: 'integer', minimum: 1, maximum: 14 } },
-  required: ['city', 'days'],
-  additionalProperties: false,
-};
-const timeParameters = { type: 'object', properties: { zone: { enum: ['UTC', 'Asia/Tokyo'] } }, required: ['zone'], additionalProperties: false };
-const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [
-  { type: 'function', function: { name: 'get_weather', description: 'Weather forecast', parameters: weatherParameters } },
-  { type: 'function', function: { name: 'get_time', description: 'Time in a zone', parameters: timeParameters } },
-];
-const ajv = new Ajv({ strict: false });
-const validators: Record<string, ReturnType<typeof ajv.compile>> = { get_weather: ajv.compile(weatherParameters), get_time: ajv.compile(timeParameters) };
-const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{ role: 'user', content: 'What is the weather in Paris?' }];
-
 function expectValidCall(call: { name: string; arguments: string }, names: string[]) {
   expect(names).toContain(call.name);
   expect(validators[call.name]!(JSON.parse(call.arguments)), call.arguments).toBe(true);

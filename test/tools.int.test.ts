@@ -1,31 +1,7 @@
-import { Ajv } from 'ajv';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL, startInProcessWorker, startSpool, type InProcessWorker, type Spool } from './helpers/spool-harness.js';
-
-const weatherParameters = {
-  type: 'object',
-  properties: {
-    city: { type: 'string', maxLength: 12 },
-    days: { type: 'integer', minimum: 1, maximum: 14 },
-    unit: { type: 'string', enum: ['celsius', 'fahrenheit'] },
-  },
-  required: ['city', 'days'],
-  additionalProperties: false,
-};
-const timeParameters = {
-  type: 'object',
-  properties: { zone: { type: 'string', enum: ['UTC', 'Europe/Paris', 'Asia/Tokyo'] }, offset: { type: 'integer', minimum: -12, maximum: 14 } },
-  required: ['zone'],
-  additionalProperties: false,
-};
-const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [
-  { type: 'function', function: { name: 'get_weather', description: 'Weather forecast', parameters: weatherParameters } },
-  { type: 'function', function: { name: 'get_time', description: 'Time in a zone', parameters: timeParameters } },
-];
-const ajv = new Ajv({ strict: false });
-const validators: Record<string, ReturnType<typeof ajv.compile>> = { get_weather: ajv.compile(weatherParameters), get_time: ajv.compile(timeParameters) };
-const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{ role: 'user', content: 'What is the weather in Paris?' }];
+import { ajv, messages, timeParameters, tools, validators } from './helpers/weather-tools.js';
 
 describe('tools and structured output', () => {
   let spool: Spool;
