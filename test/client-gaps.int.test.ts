@@ -7,6 +7,8 @@ const getTime = {
   parameters: { type: 'object', properties: { zone: { type: 'string', enum: ['UTC', 'Europe/Paris'] } }, required: ['zone'], additionalProperties: false },
 };
 const messages = [{ role: 'user' as const, content: 'What time is it in Paris?' }];
+/** One legacy `functions` request, asked whole and streamed. */
+const legacyCall = { model: MODEL, messages, functions: [getTime], function_call: { name: 'get_time' }, max_tokens: 40, seed: 1 };
 
 describe('what real clients hit: media parts, legacy functions, system_fingerprint, abandoned streams', () => {
   const running = useSpool();
@@ -35,14 +37,7 @@ describe('what real clients hit: media parts, legacy functions, system_fingerpri
   });
 
   it('answers legacy functions with message.function_call and finish_reason function_call', async () => {
-    const answer = await running.spool.client.chat.completions.create({
-      model: MODEL,
-      messages,
-      functions: [getTime],
-      function_call: { name: 'get_time' },
-      max_tokens: 40,
-      seed: 1,
-    });
+    const answer = await running.spool.client.chat.completions.create(legacyCall);
     const choice = answer.choices[0]!;
     expect(choice.finish_reason).toBe('function_call');
     expect(choice.message.tool_calls).toBeUndefined();
@@ -51,15 +46,7 @@ describe('what real clients hit: media parts, legacy functions, system_fingerpri
   });
 
   it('streams legacy functions as delta.function_call pieces that add up to the call', async () => {
-    const stream = await running.spool.client.chat.completions.create({
-      model: MODEL,
-      messages,
-      functions: [getTime],
-      function_call: { name: 'get_time' },
-      max_tokens: 40,
-      seed: 1,
-      stream: true,
-    });
+    const stream = await running.spool.client.chat.completions.create({ ...legacyCall, stream: true });
     let name = '';
     let args = '';
     let finish: string | null = null;

@@ -159,8 +159,9 @@ describe('deployment files', () => {
     const pause = api.containers![0]!.lifecycle!.preStop!.exec!.command;
     expect(pause[0]).toBe('sleep');
     expect(api.terminationGracePeriodSeconds!).toBeGreaterThan(Number(pause[1]) + drain(envOf(api.containers![0]!)));
-    expect(pods.filter((pod) => pod.containers![0]!.args?.[0] === 'worker').length).toBeGreaterThan(0);
-    for (const pod of pods.filter((entry) => entry.containers![0]!.args?.[0] === 'worker')) {
+    const workers = pods.filter((pod) => pod.containers![0]!.args?.[0] === 'worker');
+    expect(workers.length).toBeGreaterThan(0);
+    for (const pod of workers) {
       expect(pod.terminationGracePeriodSeconds!).toBeGreaterThan(drain(envOf(pod.containers![0]!)));
     }
     for (const name of ['api', 'worker-cpu']) {
